@@ -1,0 +1,51 @@
+/**
+ * Invalidation names. A purge of a tag or of a prefix at a separator boundary writes one record
+ * under a name; a read folds the records of the entry's names. Both sides derive names from these
+ * functions only, so they can never disagree about which purge covers which key.
+ *
+ * A prefix ending in a separator (`/blog/`, `user:42:`, `https://x.test/a#`) is an implicit tag
+ * of every key under it: purging it is O(1), like a tag. Any other prefix is enumerated.
+ */
+
+/** Characters that end a boundary prefix. `#` separates an HTTP URL from its Vary variant. */
+export const PREFIX_SEPARATORS = "/:#";
+
+/**
+ * How many boundary prefixes of a key are checked on every read. Deeper boundaries are still
+ * purgeable, by enumeration. Together with MAX_TAGS_PER_ENTRY this keeps a read's invalidation
+ * lookup within one bulk read (Workers KV answers at most 100 keys at a time).
+ */
+export const MAX_IMPLICIT_PREFIXES = 16;
+export const MAX_TAGS_PER_ENTRY = 64;
+
+export function tagName(tag: string): string {
+  return "t:" + tag;
+}
+
+export function prefixName(prefix: string): string {
+  return "p:" + prefix;
+}
+
+/** The key's boundary prefixes, shallowest first: `a/b/c` → `a/`, `a/b/`. */
+export function boundaryPrefixes(key: string): string[] {
+  const prefixes: string[] = [];
+  for (let i = 0; i < key.length && prefixes.length < MAX_IMPLICIT_PREFIXES; i++) {
+    if (PREFIX_SEPARATORS.includes(key[i]!)) prefixes.push(key.slice(0, i + 1));
+  }
+  return prefixes;
+}
+
+/** Whether every key under `prefix` carries it as an implicit name (so its purge is O(1)). */
+export function isBoundaryPrefix(prefix: string): boolean {
+  if (prefix.length === 0 || !PREFIX_SEPARATORS.includes(prefix[prefix.length - 1]!)) return false;
+  let separators = 0;
+  for (const char of prefix) if (PREFIX_SEPARATORS.includes(char)) separators++;
+  return separators <= MAX_IMPLICIT_PREFIXES;
+}
+
+/** Every invalidation name whose record can cover an entry with this key and these tags. */
+export function invalidationNames(key: string, tags: readonly string[]): string[] {
+  const names = tags.map(tagName);
+  for (const prefix of boundaryPrefixes(key)) names.push(prefixName(prefix));
+  return names;
+}
