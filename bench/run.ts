@@ -1,0 +1,5 @@
+/** `npm run bench`: every benchmark, each side by side with its peers, printed as ratios. */
+import { benchEngine } from "./engine.js";
+
+console.log(`# edgecache benchmarks (node ${process.version}, ${new Date().toISOString()})`);
+await benchEngine();
