@@ -198,7 +198,7 @@ export class Cache {
     const core = this.#core;
     const fullKey = this.#key(key);
     if (typeof generator !== "function") this.#badGenerator("getOrSet", generator);
-    if (options !== undefined) validateEntryOptions(options, "getOrSet");
+    if (options !== undefined) this.#validate(options, "getOrSet");
     const started = core.timer();
     let read = this.#read<V>(fullKey);
     if (isPromise(read)) read = await read.catch((error) => this.#readFailed(fullKey, error));
@@ -221,7 +221,7 @@ export class Cache {
     const core = this.#core;
     const fullKey = this.#key(key);
     if (typeof generator !== "function") this.#badGenerator("getWithSwr", generator);
-    if (options !== undefined) validateEntryOptions(options, "getWithSwr");
+    if (options !== undefined) this.#validate(options, "getWithSwr");
     const started = core.timer();
     const read = await this.#readSafely<V>(fullKey);
     if (read?.state === "fresh") {
@@ -243,7 +243,7 @@ export class Cache {
   /** Stores a value. Throws for bad input and for a store that fails: a write the caller asked for must not vanish. */
   async set<V>(key: string, value: V, options?: EntryOptions): Promise<void> {
     const fullKey = this.#key(key);
-    validateEntryOptions(options, "set");
+    this.#validate(options, "set");
     this.#assertValue(value, fullKey);
     const core = this.#core;
     await this.#write(fullKey, value, mergeEntryOptions(core.defaults, options), core.stamp());
@@ -339,7 +339,7 @@ export class Cache {
   /** Caches content under its policy; the key includes the vary-on headers' values. Returns the key. */
   async cacheContent<V>(type: string, id: string, content: V, options: ContentOptions = {}): Promise<string> {
     const policy = this.#core.policies.get(type);
-    validateEntryOptions(options, "cacheContent");
+    this.#validate(options, "cacheContent");
     const key = contentKey(policy, id, options.headers);
     await this.set(key, content, {
       ttl: options.ttl ?? policy.ttl,
@@ -359,7 +359,7 @@ export class Cache {
       throw new EdgecacheError("INVALID_OPTION", `registerWarmingTask: expected { key, generator, ttl?, tags?, schedule? }, got ${describe(task)}`);
     }
     const fullKey = this.#key(task.key);
-    validateEntryOptions(task, `registerWarmingTask("${task.key}")`);
+    this.#validate(task, `registerWarmingTask("${task.key}")`);
     this.#core.warmer.register({ ...task, key: fullKey } as WarmingTask, (registered) => this.#warmOne(registered));
   }
 
@@ -414,6 +414,10 @@ export class Cache {
     const limit = this.#core.store.limits.maxKeyBytes;
     if (limit !== Infinity) validateKey(fullKey, limit);
     return fullKey;
+  }
+
+  #validate(options: EntryOptions | undefined, where: string): void {
+    validateEntryOptions(options, where, this.#core.store.limits.maxTagsPerEntry);
   }
 
   #unprefixed(statuses: WarmingStatus[]): WarmingStatus[] {
@@ -550,7 +554,7 @@ export class Cache {
     const value = (async () => {
       const generated = await generator(context);
       this.#assertValue(generated, fullKey);
-      validateEntryOptions(entryOptions, `the generator for "${key}"`);
+      this.#validate(entryOptions, `the generator for "${key}"`);
       if (storable) {
         entry = this.#entry(fullKey, generated, entryOptions, createdAt);
         core.store.check?.(entry);
@@ -632,19 +636,12 @@ export class Cache {
   /** Purges one key; true if its entry was live. Hard removes it, soft marks it stale. */
   async #purgeKey(fullKey: string, mode: PurgeMode, at: number): Promise<boolean> {
     const core = this.#core;
-    const read = await this.#read(fullKey);
-    if (read === undefined || read.entry.createdAt > at) return false;
-    const live = read.state === "fresh" || read.state === "stale";
-    if (mode === "hard") {
-      await core.store.delete(fullKey, read.entry.createdAt);
-      if (live) {
-        core.stats.deletes++;
-        core.events.emit("delete", () => ({ key: fullKey }));
-      }
-    } else if (live) {
-      await core.store.set({ ...read.entry, softPurgedAt: at });
+    const { count } = await core.store.invalidate({ key: fullKey }, mode, at, core.clock());
+    if (count > 0 && mode === "hard") {
+      core.stats.deletes++;
+      core.events.emit("delete", () => ({ key: fullKey }));
     }
-    return live;
+    return count > 0;
   }
 
   async #warmOne(task: WarmingTask): Promise<void> {

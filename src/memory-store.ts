@@ -1,6 +1,6 @@
-import { classify, type Invalidation, type StoredEntry } from "./entry.js";
+import { classify, type Invalidation, isLive, type StoredEntry } from "./entry.js";
 import { EdgecacheError } from "./errors.js";
-import { invalidationNames, prefixName, tagName } from "./names.js";
+import { invalidationNames, MAX_TAGS_PER_ENTRY, prefixName, tagName } from "./names.js";
 import { estimateSize } from "./size-of.js";
 import type { EntrySummary, PurgeMode, PurgeOutcome, PurgeTarget, ScanFilter, Store } from "./store.js";
 
@@ -26,6 +26,8 @@ const SWEEP_SLICE = 4096;
 
 /** An entry as held here: the stored fields, its invalidation names, and its place in the LRU list. */
 interface Node extends StoredEntry {
+  /** Mutable here: a soft purge of one key marks the node in place. */
+  softPurgedAt?: number;
   readonly names: readonly string[];
   readonly size: number;
   older: Node | undefined;
@@ -58,7 +60,7 @@ function positiveInteger(value: number, name: string): number {
 export class MemoryStore implements Store {
   readonly name = "memory";
   readonly capabilities = { enumerate: true, consistency: "strong" } as const;
-  readonly limits: { readonly maxKeyBytes: number; readonly maxValueBytes: number };
+  readonly limits: { readonly maxKeyBytes: number; readonly maxValueBytes: number; readonly maxTagsPerEntry: number };
 
   readonly #maxEntries: number;
   readonly #maxBytes: number;
@@ -82,7 +84,7 @@ export class MemoryStore implements Store {
       throw new EdgecacheError("INVALID_OPTION", "MemoryStore: sizeOf must be a function (value) => bytes");
     }
     this.#sizeOf = settings.sizeOf;
-    this.limits = { maxKeyBytes: Infinity, maxValueBytes: this.#maxBytes - NODE_OVERHEAD };
+    this.limits = { maxKeyBytes: Infinity, maxValueBytes: this.#maxBytes - NODE_OVERHEAD, maxTagsPerEntry: MAX_TAGS_PER_ENTRY };
   }
 
   /** Entries held, including purged ones not yet swept. */
@@ -178,6 +180,7 @@ export class MemoryStore implements Store {
   async invalidate(target: PurgeTarget, mode: PurgeMode, at: number, now: number): Promise<PurgeOutcome> {
     // Entries of earlier hard purges must be gone before counting, or they would count twice.
     this.#drainSweeps(Infinity);
+    if ("key" in target) return { count: this.#purgeKey(target.key, mode, at, now) };
     const name = "tag" in target ? tagName(target.tag) : prefixName(target.prefix);
     const invalidation = this.#invalidations.get(name) ?? { hard: 0, soft: 0 };
     if (mode === "hard") invalidation.hard = Math.max(invalidation.hard, at);
@@ -191,6 +194,15 @@ export class MemoryStore implements Store {
     this.#members.delete(name);
     this.#sweepQueue.push(members.nodes.values());
     return { count, background: this.#scheduleSweep() };
+  }
+
+  #purgeKey(key: string, mode: PurgeMode, at: number, now: number): number {
+    const node = this.#entries.get(key);
+    if (node === undefined || node.createdAt > at) return 0;
+    const live = isLive(classify(node, this.invalidationFor(node), now));
+    if (mode === "hard") this.#remove(node);
+    else if (live) node.softPurgedAt = at;
+    return live ? 1 : 0;
   }
 
   async *scan(filter: ScanFilter): AsyncIterable<EntrySummary> {

@@ -12,8 +12,9 @@ export const PREFIX_SEPARATORS = "/:#";
 
 /**
  * How many boundary prefixes of a key are checked on every read. Deeper boundaries are still
- * purgeable, by enumeration. Together with MAX_TAGS_PER_ENTRY this keeps a read's invalidation
- * lookup within one bulk read (Workers KV answers at most 100 keys at a time).
+ * purgeable, by enumeration. A store bounds tags per entry (`limits.maxTagsPerEntry`) so that
+ * tags and prefixes together fit its read of invalidation records (Workers KV: one bulk read of
+ * at most 100 keys).
  */
 export const MAX_IMPLICIT_PREFIXES = 16;
 export const MAX_TAGS_PER_ENTRY = 64;
@@ -26,21 +27,31 @@ export function prefixName(prefix: string): string {
   return "p:" + prefix;
 }
 
+/**
+ * Whether position `i` of `text` ends a boundary prefix: a separator right after a
+ * non-separator. Runs of separators count once, so a URL's `https://` costs one name ("https:"),
+ * not three. The rule looks only at characters up to `i`, so a prefix and every key under it
+ * agree on it.
+ */
+function endsBoundary(text: string, i: number): boolean {
+  return i > 0 && PREFIX_SEPARATORS.includes(text[i]!) && !PREFIX_SEPARATORS.includes(text[i - 1]!);
+}
+
 /** The key's boundary prefixes, shallowest first: `a/b/c` → `a/`, `a/b/`. */
 export function boundaryPrefixes(key: string): string[] {
   const prefixes: string[] = [];
-  for (let i = 0; i < key.length && prefixes.length < MAX_IMPLICIT_PREFIXES; i++) {
-    if (PREFIX_SEPARATORS.includes(key[i]!)) prefixes.push(key.slice(0, i + 1));
+  for (let i = 1; i < key.length && prefixes.length < MAX_IMPLICIT_PREFIXES; i++) {
+    if (endsBoundary(key, i)) prefixes.push(key.slice(0, i + 1));
   }
   return prefixes;
 }
 
 /** Whether every key under `prefix` carries it as an implicit name (so its purge is O(1)). */
 export function isBoundaryPrefix(prefix: string): boolean {
-  if (prefix.length === 0 || !PREFIX_SEPARATORS.includes(prefix[prefix.length - 1]!)) return false;
-  let separators = 0;
-  for (const char of prefix) if (PREFIX_SEPARATORS.includes(char)) separators++;
-  return separators <= MAX_IMPLICIT_PREFIXES;
+  if (!endsBoundary(prefix, prefix.length - 1)) return false;
+  let boundaries = 0;
+  for (let i = 1; i < prefix.length; i++) if (endsBoundary(prefix, i)) boundaries++;
+  return boundaries <= MAX_IMPLICIT_PREFIXES;
 }
 
 /** Every invalidation name whose record can cover an entry with this key and these tags. */

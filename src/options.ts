@@ -37,11 +37,11 @@ function validateSeconds(value: unknown, name: string, where: string): void {
   }
 }
 
-export function validateTags(tags: unknown, where: string): asserts tags is readonly string[] | undefined {
+export function validateTags(tags: unknown, where: string, maxTags = MAX_TAGS_PER_ENTRY): asserts tags is readonly string[] | undefined {
   if (tags === undefined) return;
   if (!Array.isArray(tags)) throw new EdgecacheError("INVALID_TAG", `${where}: tags must be an array of strings, got ${describe(tags)}`);
-  if (tags.length > MAX_TAGS_PER_ENTRY) {
-    throw new EdgecacheError("TOO_MANY_TAGS", `${where}: an entry may carry at most ${MAX_TAGS_PER_ENTRY} tags, got ${tags.length}`);
+  if (tags.length > maxTags) {
+    throw new EdgecacheError("TOO_MANY_TAGS", `${where}: an entry may carry at most ${maxTags} tags in this store, got ${tags.length}`);
   }
   for (const tag of tags) validateTag(tag, where);
 }
@@ -55,7 +55,7 @@ export function validateTag(tag: unknown, where: string): asserts tag is string 
   }
 }
 
-export function validateEntryOptions(options: EntryOptions | undefined, where: string): void {
+export function validateEntryOptions(options: EntryOptions | undefined, where: string, maxTags = MAX_TAGS_PER_ENTRY): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null) {
     throw new EdgecacheError("INVALID_OPTION", `${where}: options must be an object, got ${describe(options)}`);
@@ -63,7 +63,7 @@ export function validateEntryOptions(options: EntryOptions | undefined, where: s
   validateSeconds(options.ttl, "ttl", where);
   validateSeconds(options.swr, "swr", where);
   validateSeconds(options.staleIfError, "staleIfError", where);
-  validateTags(options.tags, where);
+  validateTags(options.tags, where, maxTags);
 }
 
 /** Call options over cache defaults; tags add up rather than replace. */

@@ -17,10 +17,16 @@ export interface StoreLimits {
   readonly maxKeyBytes: number;
   /** Largest value the store accepts, in bytes as the store measures it. */
   readonly maxValueBytes: number;
+  /** Most tags one entry may carry (bounded by how many invalidation records one read can fetch). */
+  readonly maxTagsPerEntry: number;
 }
 
-/** A purge of one invalidation name: a tag, or a prefix at a separator boundary. */
-export type PurgeTarget = { readonly tag: string } | { readonly prefix: string };
+/**
+ * What one `invalidate` covers: a tag, a prefix at a separator boundary (both O(1) through an
+ * invalidation record), or a single key. A key purge goes through the store because only the
+ * store knows how to make it reach every copy (the Cache API keeps one per data center).
+ */
+export type PurgeTarget = { readonly tag: string } | { readonly prefix: string } | { readonly key: string };
 export type PurgeMode = "hard" | "soft";
 
 export interface PurgeOutcome {
@@ -66,7 +72,10 @@ export interface Store {
   /** Deletes the entry; with `ifCreatedAt`, only if it is still that generation. */
   delete(key: string, ifCreatedAt?: number): Promise<void>;
 
-  /** Records an invalidation (O(1)) and reports how many live entries it covered. */
+  /**
+   * Purges a tag or boundary prefix (recording an invalidation, O(1)) or one key, covering
+   * entries created at or before `at`; reports how many of them were live.
+   */
   invalidate(target: PurgeTarget, mode: PurgeMode, at: number, now: number): Promise<PurgeOutcome>;
   /** Entries by prefix or tag (all entries without a filter). Requires `capabilities.enumerate`. */
   scan(filter: ScanFilter): AsyncIterable<EntrySummary>;
