@@ -43,7 +43,10 @@ export type GetOrSetOptions = EntryOptions & CallOptions;
 export interface GenerateContext<V> {
   /** The key as the caller gave it (without a namespace's prefix). */
   readonly key: string;
-  /** The stale value being refreshed, if any: revalidate against it (an ETag, a version). */
+  /**
+   * The previous value, if one is still stored and was not purged (stale, or past its windows):
+   * revalidate against it (an ETag, a version) instead of regenerating from scratch.
+   */
   readonly stale: V | undefined;
   /** The entry options for this value; a generator may change them (e.g. a ttl from the origin's headers). */
   readonly options: EntryOptions;
@@ -52,6 +55,16 @@ export interface GenerateContext<V> {
 }
 
 export type Generator<V> = (context: GenerateContext<V>) => V | Promise<V>;
+
+/** How a read was answered: from a fresh entry, a stale one (refresh scheduled), the generator, or a stale entry standing in for a failed generator. */
+export type ReadOutcome = "hit" | "stale" | "miss" | "stale-if-error";
+
+export interface SwrResult<V> {
+  value: V;
+  /** True when the value came from a stale entry (outcome "stale" or "stale-if-error"). */
+  stale: boolean;
+  outcome: ReadOutcome;
+}
 
 export interface PurgeOptions {
   /** Soft: mark stale (served while one refresh runs) instead of removing. Default false. */
@@ -216,8 +229,8 @@ export class Cache {
     return this.#generateForMiss(key, fullKey, generator, options, read, started);
   }
 
-  /** Like getOrSet, and says whether the value came from a stale entry. */
-  async getWithSwr<V>(key: string, generator: Generator<V>, options?: GetOrSetOptions): Promise<{ value: V; stale: boolean }> {
+  /** Like getOrSet, and says how the value was found: `{ value, stale, outcome }`. */
+  async getWithSwr<V>(key: string, generator: Generator<V>, options?: GetOrSetOptions): Promise<SwrResult<V>> {
     const core = this.#core;
     const fullKey = this.#key(key);
     if (typeof generator !== "function") this.#badGenerator("getWithSwr", generator);
@@ -226,16 +239,16 @@ export class Cache {
     const read = await this.#readSafely<V>(fullKey);
     if (read?.state === "fresh") {
       this.#recordHit(fullKey, started, false);
-      return { value: read.entry.value, stale: false };
+      return { value: read.entry.value, stale: false, outcome: "hit" };
     }
     if (read?.state === "stale") {
       this.#recordHit(fullKey, started, true);
       this.#refresh(key, fullKey, generator, options, read.entry);
-      return { value: read.entry.value, stale: true };
+      return { value: read.entry.value, stale: true, outcome: "stale" };
     }
     let stale = false;
     const value = await this.#generateForMiss(key, fullKey, generator, options, read, started, () => (stale = true));
-    return { value, stale };
+    return { value, stale, outcome: stale ? "stale-if-error" : "miss" };
   }
 
   // ── writes ───────────────────────────────────────────────────────────────────────────────
@@ -489,10 +502,12 @@ export class Cache {
     servedStale?: () => void,
   ): Promise<V> {
     const core = this.#core;
-    // Only an entry that is merely past its windows may answer for a failure; a purged one never.
+    // Only an entry within its stale-if-error window may answer for a failure; a purged one never,
+    // and a purged one is not even offered for revalidation: a purge means "this changed".
     const fallback = read?.state === "error-only" ? read.entry : undefined;
+    const previous = read !== undefined && read.state !== "purged" ? read.entry : undefined;
     try {
-      const value = await this.#flight(key, fullKey, generator, options, fallback).value;
+      const value = await this.#flight(key, fullKey, generator, options, previous).value;
       this.#recordMiss(fullKey, started);
       return value;
     } catch (error) {

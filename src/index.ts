@@ -1,5 +1,5 @@
 export { Cache, createCache } from "./cache.js";
-export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions } from "./cache.js";
+export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions, ReadOutcome, SwrResult } from "./cache.js";
 export { decode, encode } from "./codec.js";
 export { classify, entryTimes, expiresAt, isLive } from "./entry.js";
 export type { EntryState, EntryTimes, Invalidation, Lifetime, StoredEntry } from "./entry.js";

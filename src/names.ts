@@ -28,13 +28,15 @@ export function prefixName(prefix: string): string {
 }
 
 /**
- * Whether position `i` of `text` ends a boundary prefix: a separator right after a
- * non-separator. Runs of separators count once, so a URL's `https://` costs one name ("https:"),
- * not three. The rule looks only at characters up to `i`, so a prefix and every key under it
- * agree on it.
+ * Whether position `i` of `text` ends a boundary prefix: a separator that neither repeats the
+ * one before it nor is the `/` after a scheme's `:`. So a URL's `https://` costs one name
+ * ("https:") rather than three, while `/blog/#` (a variant of `/blog/`) is still a boundary.
+ * The rule looks only at characters up to `i`, so a prefix and every key under it agree on it.
  */
 function endsBoundary(text: string, i: number): boolean {
-  return i > 0 && PREFIX_SEPARATORS.includes(text[i]!) && !PREFIX_SEPARATORS.includes(text[i - 1]!);
+  if (i <= 0 || !PREFIX_SEPARATORS.includes(text[i]!)) return false;
+  const before = text[i - 1]!;
+  return before !== text[i] && !(before === ":" && text[i] === "/");
 }
 
 /** The key's boundary prefixes, shallowest first: `a/b/c` → `a/`, `a/b/`. */

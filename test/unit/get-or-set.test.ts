@@ -133,7 +133,7 @@ describe("getWithSwr: stale-while-revalidate and stale-if-error", () => {
 
     const before = background.promises.length;
     const results = await Promise.all(Array.from({ length: 10 }, () => cache.getWithSwr("k", generator, { ttl: 10, swr: 60 })));
-    expect(results.every((r) => r.value === "old" && r.stale)).toBe(true);
+    expect(results.every((r) => r.value === "old" && r.stale && r.outcome === "stale")).toBe(true);
     expect(generator).toHaveBeenCalledTimes(1);
     // One refresh handed to waitUntil (plus its write), not ten.
     const handed = background.promises.length - before;
@@ -141,7 +141,23 @@ describe("getWithSwr: stale-while-revalidate and stale-if-error", () => {
 
     gate.resolve("new");
     await background.drain();
-    expect(await cache.getWithSwr("k", generator)).toEqual({ value: "new", stale: false });
+    expect(await cache.getWithSwr("k", generator)).toEqual({ value: "new", stale: false, outcome: "hit" });
+  });
+
+  it("offers an expired (not purged) value for revalidation, never a purged one", async () => {
+    const { cache, clock, background } = setup();
+    await cache.set("k", "v1", { ttl: 1, tags: ["t"] });
+    clock.advance(5);
+    const seen: unknown[] = [];
+    const generator = ({ stale }: { stale: unknown }) => {
+      seen.push(stale);
+      return "v2";
+    };
+    expect(await cache.getWithSwr("k", generator, { ttl: 1, tags: ["t"] })).toEqual({ value: "v2", stale: false, outcome: "miss" });
+    await background.drain();
+    await cache.invalidateTag("t");
+    await cache.getWithSwr("k", generator);
+    expect(seen).toEqual(["v1", undefined]);
   });
 
   it("passes the stale value to the refresh so it can revalidate", async () => {
@@ -177,7 +193,7 @@ describe("getWithSwr: stale-while-revalidate and stale-if-error", () => {
     const result = await cache.getWithSwr("k", async () => {
       throw new Error("origin down");
     });
-    expect(result).toEqual({ value: "old", stale: true });
+    expect(result).toEqual({ value: "old", stale: true, outcome: "stale-if-error" });
     expect(cache.stats().errors).toBe(1);
   });
 
@@ -192,7 +208,7 @@ describe("getWithSwr: stale-while-revalidate and stale-if-error", () => {
     const { cache, clock } = setup();
     await cache.set("k", "old", { ttl: 10, swr: 5, staleIfError: 100 });
     clock.advance(20);
-    expect(await cache.getWithSwr("k", async () => "new")).toEqual({ value: "new", stale: false });
+    expect(await cache.getWithSwr("k", async () => "new")).toEqual({ value: "new", stale: false, outcome: "miss" });
   });
 
   it("uses a per-call waitUntil over the cache's", async () => {

@@ -8,6 +8,8 @@ describe("boundary prefixes", () => {
     expect(boundaryPrefixes("user:42:posts")).toEqual(["user:", "user:42:"]);
     expect(boundaryPrefixes("https://x.test/a#accept-language=en")).toEqual(["https:", "https://x.test/", "https://x.test/a#"]);
     expect(boundaryPrefixes("/blog/a")).toEqual(["/blog/"]);
+    expect(boundaryPrefixes("https://x.test/blog/#accept-language=en")).toEqual(["https:", "https://x.test/", "https://x.test/blog/", "https://x.test/blog/#"]);
+    expect(boundaryPrefixes("user::x")).toEqual(["user:"]);
     expect(boundaryPrefixes("plain")).toEqual([]);
   });
 
