@@ -1,7 +1,8 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-// Three projects, one command: the engine in Node, the Worker inside workerd, the service
-// worker in real Chromium.
+// Three projects, one command: the engine in Node, the Worker inside workerd (real KV, Cache
+// API, waitUntil and scheduled events), the service worker in real Chromium.
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +11,30 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: "./worker/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ORIGIN: inject("originUrl"),
+                ADMIN_TOKEN: "test-admin-token",
+                CF_ZONE_ID: "zone-test",
+                CF_API_TOKEN: "zone-api-test-token",
+                CF_API_BASE: `${inject("zoneApiUrl")}/client/v4`,
+                TEST_ORIGIN_URL: inject("originUrl"),
+                TEST_ZONE_API_URL: inject("zoneApiUrl"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/workers/global-setup.ts"],
         },
       },
     ],

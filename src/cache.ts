@@ -40,9 +40,19 @@ export interface CallOptions {
 
 export type GetOrSetOptions = EntryOptions & CallOptions;
 
+export interface SetOptions extends EntryOptions {
+  /**
+   * When the value's generation started (default: now). A value derived during another key's
+   * generation passes that generation's `startedAt`, so a purge made meanwhile covers it too.
+   */
+  startedAt?: number;
+}
+
 export interface GenerateContext<V> {
   /** The key as the caller gave it (without a namespace's prefix). */
   readonly key: string;
+  /** The stamp taken when this generation started; pass it as `startedAt` to values written alongside. */
+  readonly startedAt: number;
   /**
    * The previous value, if one is still stored and was not purged (stale, or past its windows):
    * revalidate against it (an ETag, a version) instead of regenerating from scratch.
@@ -180,6 +190,11 @@ export class Cache {
     return this.#core.store;
   }
 
+  /** The cache's clock (ms since the epoch), for code that must agree with its notion of time. */
+  get clock(): Clock {
+    return this.#core.clock;
+  }
+
   // ── reads ────────────────────────────────────────────────────────────────────────────────
 
   /** The value while fresh or stale, else undefined. A failing store reads as a miss. */
@@ -254,12 +269,16 @@ export class Cache {
   // ── writes ───────────────────────────────────────────────────────────────────────────────
 
   /** Stores a value. Throws for bad input and for a store that fails: a write the caller asked for must not vanish. */
-  async set<V>(key: string, value: V, options?: EntryOptions): Promise<void> {
+  async set<V>(key: string, value: V, options?: SetOptions): Promise<void> {
     const fullKey = this.#key(key);
     this.#validate(options, "set");
     this.#assertValue(value, fullKey);
     const core = this.#core;
-    await this.#write(fullKey, value, mergeEntryOptions(core.defaults, options), core.stamp());
+    const startedAt = options?.startedAt;
+    if (startedAt !== undefined && !(typeof startedAt === "number" && startedAt <= core.stamp())) {
+      throw new EdgecacheError("INVALID_OPTION", `set: startedAt must be a stamp from the past (a GenerateContext's startedAt), got ${describe(startedAt)}`);
+    }
+    await this.#write(fullKey, value, mergeEntryOptions(core.defaults, options), startedAt ?? core.stamp());
   }
 
   /** Removes the entry; true if a live (fresh or stale) entry was removed. */
@@ -560,6 +579,7 @@ export class Cache {
     let entry: StoredEntry<V> | undefined;
     const context: GenerateContext<V> = {
       key,
+      startedAt: createdAt,
       stale: stale?.value,
       options: entryOptions,
       noStore: () => {

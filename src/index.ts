@@ -1,5 +1,5 @@
 export { Cache, createCache } from "./cache.js";
-export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions, ReadOutcome, SwrResult } from "./cache.js";
+export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions, ReadOutcome, SetOptions, SwrResult } from "./cache.js";
 export { decode, encode } from "./codec.js";
 export { classify, entryTimes, expiresAt, isLive } from "./entry.js";
 export type { EntryState, EntryTimes, Invalidation, Lifetime, StoredEntry } from "./entry.js";
@@ -18,3 +18,10 @@ export type { CacheStats } from "./stats.js";
 export { isPromise } from "./store.js";
 export type { EntrySummary, MaybePromise, PurgeMode, PurgeOutcome, PurgeTarget, ScanFilter, Store, StoreCapabilities, StoreLimits } from "./store.js";
 export type { WarmingStatus, WarmingTask } from "./warming.js";
+export { HttpCache, OriginError, cacheKey } from "./http/http-cache.js";
+export type { HandleOptions, HttpCacheOptions, WarmingOverrides } from "./http/http-cache.js";
+export { parseCacheControl } from "./http/cache-control.js";
+export { formatCacheStatus } from "./http/cache-status.js";
+export type { CacheStatus } from "./http/cache-status.js";
+export { responseTags } from "./http/response-tags.js";
+export type { CachedValue, GeneratedValue, PassThrough, StoredResponse, VaryMarker } from "./http/stored-response.js";

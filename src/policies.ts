@@ -18,6 +18,8 @@ export interface ResolvedPolicy {
   /** Lower-cased and sorted, so the same headers always make the same key. */
   readonly varyOn: readonly string[];
   readonly cacheControl: string;
+  /** Whether cacheControl was given (an HTTP cache then sends it instead of the origin's) or derived. */
+  readonly cacheControlGiven: boolean;
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -47,6 +49,7 @@ export class PolicyRegistry {
       tags: [...(policy.tags ?? [])],
       varyOn: [...new Set(varyOn.map((header) => header.toLowerCase()))].sort(),
       cacheControl: policy.cacheControl ?? deriveCacheControl(policy),
+      cacheControlGiven: policy.cacheControl !== undefined,
     };
     this.#policies.set(name, resolved);
     return resolved;

@@ -1,0 +1,111 @@
+import { Hono } from "hono";
+import { type Cache, type Clock, createCache, HttpCache, MemoryStore, type Store, type WarmingStatus } from "../src/index.js";
+import { adminApi } from "./admin.js";
+import { CacheApiStore } from "./cache-api-store.js";
+import { ConfigError, type EdgeConfig, type Env, readConfig, type WarmingConfig } from "./config.js";
+import { KvStore } from "./kv-store.js";
+import { edgeCache, originFetcher } from "./proxy.js";
+import { ZonePurger } from "./zone-purge.js";
+
+/** What tests (and embedders) may replace: time, the store, the way the origin is reached. */
+export interface RuntimeOverrides {
+  clock?: Clock;
+  store?: Store;
+  origin?: (request: Request) => Promise<Response>;
+  fetch?: typeof fetch;
+}
+
+export interface ScheduledReport {
+  cron: string;
+  warmed: WarmingStatus[];
+  /** Records removed, when this trigger is the cleanup schedule. */
+  cleaned?: number;
+}
+
+/**
+ * Everything one isolate keeps between requests: the engine (whose coalescing and stats are
+ * per isolate), the HTTP cache, warming tasks and the Hono app. Built from the Worker's env.
+ */
+export class EdgeRuntime {
+  readonly config: EdgeConfig;
+  readonly cache: Cache;
+  readonly http: HttpCache;
+  readonly zone: ZonePurger | undefined;
+  readonly app: Hono<{ Bindings: Env }>;
+
+  constructor(env: Env, overrides: RuntimeOverrides = {}) {
+    const config = readConfig(env);
+    this.config = config;
+    this.cache = createCache({ store: overrides.store ?? createStore(config, env), ...(overrides.clock ? { clock: overrides.clock } : {}) });
+    for (const [contentType, policy] of Object.entries(config.policies)) this.cache.registerPolicy(contentType, policy);
+    const fetcher = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+    const origin = overrides.origin ?? originFetcher(config.origin, fetcher);
+    this.http = new HttpCache({ cache: this.cache, origin, forwardHeaders: config.forwardHeaders });
+    this.zone = config.zone === undefined ? undefined : new ZonePurger({ ...config.zone, fetch: fetcher });
+    for (const task of config.warming) this.#registerWarming(task, origin);
+
+    this.app = new Hono<{ Bindings: Env }>();
+    this.app.route("/_cache", adminApi({ cache: this.cache, http: this.http, adminToken: config.adminToken, zone: this.zone }));
+    this.app.use("*", edgeCache({ http: this.http }));
+  }
+
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    return this.app.fetch(request, env, ctx);
+  }
+
+  /** A cron trigger: warm the tasks scheduled on it, and clean up on the cleanup schedule. */
+  async scheduled(cron: string): Promise<ScheduledReport> {
+    const warmed = await this.cache.runScheduled(cron);
+    if (cron.trim() !== this.config.cleanupSchedule.trim()) return { cron, warmed };
+    return { cron, warmed, cleaned: await this.cache.cleanup() };
+  }
+
+  #registerWarming(task: WarmingConfig, origin: (request: Request) => Promise<Response>): void {
+    const url = new URL(task.url, this.config.siteUrl ?? this.config.origin).href;
+    const lifetime = { schedule: task.schedule, ttl: task.ttl, swr: task.swr, staleIfError: task.staleIfError, tags: task.tags };
+    if (task.key === undefined) {
+      this.cache.registerWarmingTask(this.http.warmingTask(url, withoutUndefined(lifetime)));
+      return;
+    }
+    // A plain key: the origin's body, decoded by its content type, kept under the key.
+    this.cache.registerWarmingTask({
+      key: task.key,
+      ...withoutUndefined(lifetime),
+      generator: async () => {
+        const response = await origin(new Request(url));
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        const type = response.headers.get("content-type") ?? "";
+        if (type.includes("json")) return (await response.json()) as unknown;
+        if (type.startsWith("text/")) return response.text();
+        return new Uint8Array(await response.arrayBuffer());
+      },
+    });
+  }
+}
+
+export function createStore(config: EdgeConfig, env: Env): Store {
+  if (config.store === "memory") return new MemoryStore();
+  const kv = new KvStore({ namespace: env.CACHE_KV! });
+  if (config.store === "kv") return kv;
+  return new CacheApiStore({ cache: caches.default, index: kv, tiered: config.store === "tiered" });
+}
+
+const runtimes = new WeakMap<Env, EdgeRuntime | ConfigError>();
+
+/** The isolate's runtime for this env (workerd hands every request of an isolate the same env). */
+export function runtimeFor(env: Env): EdgeRuntime | ConfigError {
+  let runtime = runtimes.get(env);
+  if (runtime === undefined) {
+    try {
+      runtime = new EdgeRuntime(env);
+    } catch (error) {
+      runtime = error instanceof ConfigError ? error : new ConfigError((error as Error).message);
+    }
+    runtimes.set(env, runtime);
+  }
+  return runtime;
+}
+
+function withoutUndefined<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as never;
+}
