@@ -84,7 +84,7 @@ export function encode(value: unknown): Uint8Array {
     const prototype = Object.getPrototypeOf(object);
     if (prototype === Object.prototype || prototype === null) {
       const out: { [key: string]: Encoded } = {};
-      for (const key of Object.keys(object)) out[key] = walk((object as Record<string, unknown>)[key], `${path}.${key}`);
+      for (const key of Object.keys(object)) setOwn(out, key, walk((object as Record<string, unknown>)[key], `${path}.${key}`));
       return "$" in out ? { $: "o", v: out } : out;
     }
     // Built-ins are recognised before class instances, but after plain objects: most values are plain.
@@ -159,7 +159,7 @@ export function decode(input: ArrayBuffer | Uint8Array): unknown {
     const tag = node.$;
     if (tag === undefined) {
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(node)) out[key] = revive(node[key]!);
+      for (const key of Object.keys(node)) setOwn(out, key, revive(node[key]!));
       return out;
     }
     switch (tag) {
@@ -197,6 +197,16 @@ export function decode(input: ArrayBuffer | Uint8Array): unknown {
     }
   };
   return revive(tree);
+}
+
+/**
+ * Sets an own property. A key named "__proto__" (JSON.parse makes it an own key) would, by plain
+ * assignment, replace the object's prototype instead: dropped data at best, prototype pollution
+ * at worst.
+ */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 function notStorable(path: string, what: string): EdgecacheError {

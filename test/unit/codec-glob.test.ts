@@ -47,6 +47,15 @@ describe("typed codec", () => {
     expect(back.holes).toEqual([1, undefined, 3]);
   });
 
+  it("keeps an own __proto__ key as data, never as a prototype", () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const back = decode(encode(value)) as Record<string, unknown>;
+    expect(Object.keys(back)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect((back as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(back, "__proto__")?.value).toEqual({ polluted: true });
+  });
+
   it("appends binary raw instead of inflating it", () => {
     const body = new Uint8Array(100_000).fill(7);
     expect(encode({ body }).byteLength).toBeLessThan(100_200);
@@ -57,6 +66,7 @@ describe("typed codec", () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(decode(encode(value))).toEqual(value);
       }),
+      { numRuns: 1000 },
     );
   });
 
