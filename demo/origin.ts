@@ -136,7 +136,7 @@ function conditional(request: IncomingMessage, response: ServerResponse, etag: s
 
 /**
  * /__test/echo: a response scripted by its query (cc, cdncc, tags, sk, etag, lm, status, vary,
- * cookie, expires, age, ctype, body, delay, headers=1 to echo the request headers it got).
+ * cookie, expires, age, location, ctype, body, delay, headers=1 to echo the request headers it got).
  * /__test/count?path=…: how many requests that path+query received. /__test/fail: make a path
  * prefix fail ("500" or "close") or recover ("off"). /__test/reset.
  */
@@ -175,6 +175,7 @@ async function testRoute(request: IncomingMessage, url: URL, response: ServerRes
   set("vary", "vary");
   set("expires", "expires");
   set("age", "age");
+  set("location", "location");
   if (q.has("cookie")) headers["set-cookie"] = "session=secret; HttpOnly";
   const etag = q.get("etag");
   const inm = request.headers["if-none-match"];

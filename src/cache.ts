@@ -130,7 +130,15 @@ class Core {
 
   /** Hands background work to waitUntil; its failure is counted, never thrown at a reader. */
   background(promise: Promise<unknown>, waitUntil: WaitUntil | undefined, operation: string): void {
-    (waitUntil ?? this.waitUntil)(promise.catch((error) => this.failed(operation, error)));
+    const guarded = promise.catch((error) => this.failed(operation, error));
+    try {
+      (waitUntil ?? this.waitUntil)(guarded);
+    } catch (error) {
+      // A host whose waitUntil refuses (a finished request, a missing context) must not break
+      // the read that scheduled the work: track it here instead, and report the refusal.
+      this.#track(guarded);
+      this.failed("waitUntil", error);
+    }
   }
 
   #track(promise: Promise<unknown>): void {

@@ -91,7 +91,9 @@ export function adminApi(options: AdminOptions): Hono {
     return c.json({ ran: await cache.warm(target) });
   });
 
-  app.notFound((c) =>
+  // A route, not notFound(): mounted with app.route(), a sub-app's notFound is not consulted, and
+  // an unknown /_cache path must end here rather than reach the proxy and the origin.
+  app.all("*", (c) =>
     c.json({ error: `no admin route ${c.req.method} ${new URL(c.req.url).pathname}`, routes: ["POST /_cache/purge", "GET /_cache/stats", "POST /_cache/stats/reset", "GET /_cache/warm", "POST /_cache/warm"] }, 404),
   );
 

@@ -19,6 +19,8 @@ export interface Env {
   CLEANUP_SCHEDULE?: string;
   /** Request headers sent to the origin on cacheable requests, comma-separated (they become part of no key: use with care). */
   FORWARD_HEADERS?: string;
+  /** Milliseconds to wait for the origin before answering 504. Default 30000. */
+  ORIGIN_TIMEOUT_MS?: string;
   /** With CF_API_TOKEN: purges are also forwarded to this zone's Cloudflare cache. */
   CF_ZONE_ID?: string;
   CF_API_TOKEN?: string;
@@ -48,6 +50,7 @@ export interface EdgeConfig {
   warming: WarmingConfig[];
   cleanupSchedule: string;
   forwardHeaders: string[];
+  originTimeoutMs: number;
   zone: { zoneId: string; apiToken: string; apiBase: string } | undefined;
 }
 
@@ -94,8 +97,16 @@ export function readConfig(env: Env): EdgeConfig {
     warming,
     cleanupSchedule: env.CLEANUP_SCHEDULE ?? "0 * * * *",
     forwardHeaders: (env.FORWARD_HEADERS ?? "").split(",").map((header) => header.trim()).filter(Boolean),
+    originTimeoutMs: positiveNumber(env.ORIGIN_TIMEOUT_MS, "ORIGIN_TIMEOUT_MS", 30_000),
     zone,
   };
+}
+
+function positiveNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!(number > 0)) throw new ConfigError(`${name} must be a positive number, got "${value}"`);
+  return number;
 }
 
 function absoluteUrl(value: string | undefined, name: string, hint: string): URL {

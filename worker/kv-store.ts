@@ -37,6 +37,8 @@ interface SummaryMetadata {
   e: number | null;
   /** The full key, when the KV key holds a shortened one and it fits in KV's 1 KiB of metadata. */
   k?: string;
+  /** The entry's tags, when they fit: replacing or deleting the entry then drops its manifests without reading the body. */
+  t?: string[];
 }
 
 /** One bulk read answers at most this many keys; two stamps per name. */
@@ -46,6 +48,8 @@ const MAX_TAGS = BULK_READ_KEYS / 2 - MAX_IMPLICIT_PREFIXES - 2;
 const MIN_EXPIRATION_TTL = 60;
 const MAX_VALUE_BYTES = 25 * 1024 * 1024;
 const METADATA_KEY_BYTES = 700;
+/** KV keeps at most 1,024 bytes of metadata per key. */
+const METADATA_BYTES = 1024;
 const MANIFEST_TAG_BYTES = 200;
 
 const toJson = (time: number) => (Number.isFinite(time) ? time : null);
@@ -57,7 +61,8 @@ const fromJson = (time: number | null) => (time === null ? Infinity : time);
  *
  *  - a hit: 2 round trips, the entry and one bulk read of its invalidation stamps (billed per
  *    key: 1 + 2 × (tags + boundary prefixes)); an entry with neither costs 1;
- *  - a set: 1 write for the entry + 1 per tag (manifest records, written first, so an entry is
+ *  - a set: 1 read of the previous entry's metadata (to drop manifests of tags it no longer
+ *    has), 1 write for the entry + 1 per tag (manifest records, written first, so an entry is
  *    never unindexed);
  *  - a tag or boundary-prefix purge: 1 blind write, then listing to count (1 list per 1,000
  *    entries) and, for a hard purge, deleting bodies in the background;
@@ -94,7 +99,8 @@ export class KvStore implements Store {
     } catch (error) {
       throw storeFailure(this.name, "get", error);
     }
-    if (bytes === null) return undefined;
+    // Null: nothing there. Empty: an index record whose body lives elsewhere (the Cache API store).
+    if (bytes === null || bytes.byteLength === 0) return undefined;
     const entry = decode(bytes) as StoredEntry;
     // A shortened KV key may be shared by two long keys; the entry's own key decides.
     return entry.key === key ? entry : undefined;
@@ -132,28 +138,37 @@ export class KvStore implements Store {
   }
 
   async set(entry: StoredEntry): Promise<void> {
-    const bytes = this.#encode(entry);
+    await this.#write(entry, this.#encode(entry));
+  }
+
+  /** Writes only the index of an entry whose body lives elsewhere (the Cache API store). */
+  async setIndex(entry: StoredEntry): Promise<void> {
+    await this.#write(entry, "");
+  }
+
+  async #write(entry: StoredEntry, body: Uint8Array | string): Promise<void> {
     const kvKey = await this.layout.entry(entry.key);
     const options = await this.#putOptions(entry, kvKey);
     try {
+      const previous = await this.#tagsAt(kvKey, entry.key);
       // Manifests first: an entry that exists is always findable by its tags.
       await this.#putManifests(entry, options);
-      await this.#kv.put(kvKey, bytes, options);
+      await this.#kv.put(kvKey, body, options);
+      // Then drop the manifests of tags the previous generation had and this one has not.
+      const dropped = previous.filter((tag) => !entry.tags.includes(tag));
+      await Promise.all(dropped.map(async (tag) => this.#kv.delete(await this.layout.manifest(tag, entry.key))));
     } catch (error) {
       throw storeFailure(this.name, "set", error);
     }
   }
 
-  /** Writes only the index of an entry whose body lives elsewhere (the Cache API store). */
-  async setIndex(entry: StoredEntry): Promise<void> {
-    const kvKey = await this.layout.entry(entry.key);
-    const options = await this.#putOptions(entry, kvKey);
-    try {
-      await this.#putManifests(entry, options);
-      await this.#kv.put(kvKey, "", options);
-    } catch (error) {
-      throw storeFailure(this.name, "set index", error);
-    }
+  /** The tags of the entry stored at `kvKey` (none if there is none), from its metadata if they fit there. */
+  async #tagsAt(kvKey: string, key: string): Promise<string[]> {
+    const current = await this.#kv.getWithMetadata<SummaryMetadata>(kvKey, "stream");
+    await current.value?.cancel();
+    if (current.metadata === null) return [];
+    if (current.metadata.t !== undefined) return current.metadata.t;
+    return [...((await this.get(key))?.tags ?? [])];
   }
 
   async #putManifests(entry: StoredEntry, options: KVNamespacePutOptions): Promise<void> {
@@ -166,15 +181,17 @@ export class KvStore implements Store {
     );
   }
 
+  /** Deletes the entry and its manifest records (so a later tag purge does not count it). */
   async delete(key: string, ifCreatedAt?: number): Promise<void> {
     const kvKey = await this.layout.entry(key);
     try {
-      if (ifCreatedAt !== undefined) {
-        const current = await this.#kv.getWithMetadata<SummaryMetadata>(kvKey, "stream");
-        await current.value?.cancel();
-        if (current.metadata?.c !== ifCreatedAt) return;
-      }
+      const current = await this.#kv.getWithMetadata<SummaryMetadata>(kvKey, "stream");
+      await current.value?.cancel();
+      if (current.metadata === null) return;
+      if (ifCreatedAt !== undefined && current.metadata.c !== ifCreatedAt) return;
+      const tags = current.metadata.t ?? (await this.get(key))?.tags ?? [];
       await this.#kv.delete(kvKey);
+      await Promise.all(tags.map(async (tag) => this.#kv.delete(await this.layout.manifest(tag, key))));
     } catch (error) {
       throw storeFailure(this.name, "delete", error);
     }
@@ -207,7 +224,10 @@ export class KvStore implements Store {
     for await (const summary of this.#listSummaries(filter)) {
       if (summary.createdAt > at) continue;
       if (now < summary.staleUntil) count++;
-      if (mode === "hard") doomed.push(summary.listedAs, ...(summary.entryKey === undefined ? [] : [summary.entryKey]));
+      if (mode !== "hard") continue;
+      doomed.push(summary.listedAs, ...(summary.entryKey === undefined ? [] : [summary.entryKey]));
+      // All the entry's manifests go with it, or a purge of another of its tags would count it again.
+      for (const tag of summary.tags ?? []) doomed.push(await this.layout.manifest(tag, summary.key));
     }
     if (!deleteBodies || doomed.length === 0) return { count };
     const budget = [...new Set(doomed)].slice(0, this.#maxDeletes);
@@ -315,6 +335,9 @@ export class KvStore implements Store {
     if (!kvKey.endsWith(entry.key) || entry.tags.length > 0) {
       if (new TextEncoder().encode(entry.key).byteLength <= METADATA_KEY_BYTES) metadata.k = entry.key;
     }
+    if (new TextEncoder().encode(JSON.stringify({ ...metadata, t: entry.tags })).byteLength <= METADATA_BYTES) {
+      metadata.t = [...entry.tags];
+    }
     const end = expiresAt(entry);
     if (!Number.isFinite(end)) return { metadata };
     // Relative to the entry's own creation, so a test clock and the platform's agree.
@@ -322,13 +345,13 @@ export class KvStore implements Store {
     return { metadata, expirationTtl: Math.max(MIN_EXPIRATION_TTL, lifetime) };
   }
 
-  async *#listSummaries(filter: ScanFilter): AsyncIterable<EntrySummary & { listedAs: string; entryKey?: string }> {
+  async *#listSummaries(filter: ScanFilter): AsyncIterable<EntrySummary & { listedAs: string; entryKey?: string; tags?: readonly string[] }> {
     if (filter.tag !== undefined) {
       for await (const record of this.#list(await this.layout.manifestPrefix(filter.tag))) {
         const metadata = record.metadata as SummaryMetadata | undefined;
         if (metadata?.k === undefined) continue;
         if (filter.prefix !== undefined && !metadata.k.startsWith(filter.prefix)) continue;
-        yield { ...summaryOf(metadata.k, metadata), listedAs: record.name, entryKey: await this.layout.entry(metadata.k) };
+        yield { ...summaryOf(metadata.k, metadata), listedAs: record.name, entryKey: await this.layout.entry(metadata.k), ...(metadata.t ? { tags: metadata.t } : {}) };
       }
       return;
     }
@@ -340,7 +363,7 @@ export class KvStore implements Store {
       if (metadata === undefined) continue;
       const key = metadata.k ?? record.name.slice(entryPrefixLength);
       if (!listing.exact && !key.startsWith(keyPrefix)) continue;
-      yield { ...summaryOf(key, metadata), listedAs: record.name };
+      yield { ...summaryOf(key, metadata), listedAs: record.name, ...(metadata.t ? { tags: metadata.t } : {}) };
     }
   }
 

@@ -40,7 +40,7 @@ export class EdgeRuntime {
     for (const [contentType, policy] of Object.entries(config.policies)) this.cache.registerPolicy(contentType, policy);
     const fetcher = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
     const origin = overrides.origin ?? originFetcher(config.origin, fetcher);
-    this.http = new HttpCache({ cache: this.cache, origin, forwardHeaders: config.forwardHeaders });
+    this.http = new HttpCache({ cache: this.cache, origin, forwardHeaders: config.forwardHeaders, originTimeoutMs: config.originTimeoutMs });
     this.zone = config.zone === undefined ? undefined : new ZonePurger({ ...config.zone, fetch: fetcher });
     for (const task of config.warming) this.#registerWarming(task, origin);
 

@@ -102,6 +102,13 @@ interface Found {
   readonly varyMiss: boolean;
 }
 
+/** What this request's own generation did, if it ran one (a request that joined another's did not). */
+interface Exchange {
+  initiated: boolean;
+  /** The origin's answer to a revalidation: 304 when the stored body was reused. */
+  revalidatedStatus?: number;
+}
+
 /**
  * An RFC 9111 HTTP cache over the engine, shared by the Workers proxy and the service worker.
  * Freshness, storability and revalidation come from http-cache-semantics; the engine adds
@@ -149,14 +156,15 @@ export class HttpCache {
     if (bypass !== undefined) return this.#forward(request, { fwd: "bypass", detail: bypass });
 
     const key = cacheKey(request.url);
-    let initiated = false;
+    const exchange: Exchange = { initiated: false };
     let found: Found;
     try {
-      found = await this.#lookup(key, request, options, () => (initiated = true));
+      found = await this.#lookup(key, request, options, exchange);
     } catch (error) {
       return this.#originFailure(error);
     }
     const { value: stored, outcome } = found;
+    const initiated = exchange.initiated;
     if (stored.kind === "pass") {
       // Only the request that fetched it may have it; a request that joined fetches its own.
       if (initiated) return this.#withStatus(stored.response, { fwd: "miss", detail: stored.reason });
@@ -173,6 +181,9 @@ export class HttpCache {
       case "stale-if-error":
         return this.#respond(stored, request, head, { hit: true, ttl, detail: "stale-if-error" });
       case "miss":
+        if (exchange.revalidatedStatus !== undefined) {
+          return this.#respond(stored, request, head, { fwd: "stale", fwdStatus: exchange.revalidatedStatus, stored: true });
+        }
         return this.#respond(stored, request, head, {
           fwd: found.varyMiss ? "vary-miss" : "miss",
           stored: true,
@@ -212,13 +223,13 @@ export class HttpCache {
     return count + (await this.#cache.invalidatePrefix(key + "#", options));
   }
 
-  async #lookup(key: string, request: Request, options: HandleOptions, initiate: () => void): Promise<Found> {
+  async #lookup(key: string, request: Request, options: HandleOptions, exchange: Exchange): Promise<Found> {
     const call = options.waitUntil === undefined ? {} : { waitUntil: options.waitUntil };
     const primary = await this.#cache.getWithSwr<GeneratedValue>(
       key,
       (context) => {
-        initiate();
-        return this.#generate(context, key, key, request, []);
+        exchange.initiated = true;
+        return this.#generate(context, key, key, request, [], exchange);
       },
       call,
     );
@@ -229,8 +240,8 @@ export class HttpCache {
     const variant = await this.#cache.getWithSwr<GeneratedValue>(
       variantKey,
       (context) => {
-        initiate();
-        return this.#generate(context, key, variantKey, request, value.vary);
+        exchange.initiated = true;
+        return this.#generate(context, key, variantKey, request, value.vary, exchange);
       },
       call,
     );
@@ -244,20 +255,28 @@ export class HttpCache {
    * what may be stored, and for how long. `vary` is the set already known to key this URL on
    * (empty for the URL itself).
    */
-  async #generate(context: GenerateContext<GeneratedValue>, urlKey: string, key: string, request: Request, vary: readonly string[]): Promise<GeneratedValue> {
+  async #generate(
+    context: GenerateContext<GeneratedValue>,
+    urlKey: string,
+    key: string,
+    request: Request,
+    vary: readonly string[],
+    exchange: Exchange = { initiated: true },
+  ): Promise<GeneratedValue> {
     const previous = context.stale?.kind === "response" ? context.stale : undefined;
     const forwarded = this.#forwardedHeaders(request, vary);
-    const exchange = { url: key, method: "GET", headers: { ...forwarded, host: new URL(request.url).host } };
+    const asked = { url: key, method: "GET", headers: { ...forwarded, host: new URL(request.url).host } };
     let response: Response;
     if (previous !== undefined) {
       const previousPolicy = this.#Policy.fromObject(previous.policy);
-      const conditional = previousPolicy.revalidationHeaders(exchange) as HeaderRecord;
+      const conditional = previousPolicy.revalidationHeaders(asked) as HeaderRecord;
       delete conditional.host;
       response = await this.#fetchOrigin(request.url, conditional);
       if (response.status === 304) {
         const update = { status: 304, headers: this.#decisionHeaders(response.headers) };
-        const revalidated = previousPolicy.revalidatedPolicy(exchange, update);
+        const revalidated = previousPolicy.revalidatedPolicy(asked, update);
         if (!revalidated.modified) {
+          exchange.revalidatedStatus = 304;
           const clientCacheControl = response.headers.get("cache-control") ?? previous.clientCacheControl;
           return this.#describe(context, urlKey, vary, revalidated.policy, previous.status, previous.statusText, previous.body, forwarded, clientCacheControl);
         }
@@ -269,7 +288,7 @@ export class HttpCache {
     if (response.status >= 500) throw await OriginError.from(response);
 
     const decision = this.#decisionHeaders(response.headers);
-    const policy = new this.#Policy(exchange, { status: response.status, headers: decision }, { shared: this.#settings.shared });
+    const policy = new this.#Policy(asked, { status: response.status, headers: decision }, { shared: this.#settings.shared });
     const refusal = this.#refusal(policy, response.headers, decision);
     if (refusal !== undefined) return this.#pass(context, response, refusal);
     const length = Number(response.headers.get("content-length") ?? NaN);

@@ -9,13 +9,6 @@ import { startZoneApi } from "../support/zone-api.js";
 
 export const ZONE_API_TOKEN = "zone-api-test-token";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    originUrl: string;
-    zoneApiUrl: string;
-  }
-}
-
 export default async function setup(project: TestProject) {
   const origin = await startOrigin({ testRoutes: true });
   const zoneApi = await startZoneApi(ZONE_API_TOKEN);
