@@ -9,6 +9,8 @@ export type { CacheEvent, CacheEventMap, CacheEventType, CacheListener } from ".
 export { compileGlob } from "./glob.js";
 export { MemoryStore } from "./memory-store.js";
 export type { MemoryStoreOptions } from "./memory-store.js";
+export { NearCache } from "./near-cache.js";
+export type { NearCacheOptions } from "./near-cache.js";
 export { boundaryPrefixes, invalidationNames, isBoundaryPrefix, MAX_IMPLICIT_PREFIXES, MAX_TAGS_PER_ENTRY, prefixName, tagName } from "./names.js";
 export { utf8Length, validateKey, validateTag, validateTags } from "./options.js";
 export type { EntryOptions, WaitUntil } from "./options.js";

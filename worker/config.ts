@@ -21,6 +21,12 @@ export interface Env {
   FORWARD_HEADERS?: string;
   /** Milliseconds to wait for the origin before answering 504. Default 30000. */
   ORIGIN_TIMEOUT_MS?: string;
+  /**
+   * Milliseconds an isolate serves a hot entry from its own memory before reading KV again
+   * (entry and purge stamps). Purges from elsewhere reach the isolate within this time. 0 turns
+   * the near cache off (every hit reads KV). Default 1000.
+   */
+  NEAR_CACHE_MS?: string;
   /** With CF_API_TOKEN: purges are also forwarded to this zone's Cloudflare cache. */
   CF_ZONE_ID?: string;
   CF_API_TOKEN?: string;
@@ -51,6 +57,7 @@ export interface EdgeConfig {
   cleanupSchedule: string;
   forwardHeaders: string[];
   originTimeoutMs: number;
+  nearCacheMs: number;
   zone: { zoneId: string; apiToken: string; apiBase: string } | undefined;
 }
 
@@ -98,6 +105,7 @@ export function readConfig(env: Env): EdgeConfig {
     cleanupSchedule: env.CLEANUP_SCHEDULE ?? "0 * * * *",
     forwardHeaders: (env.FORWARD_HEADERS ?? "").split(",").map((header) => header.trim()).filter(Boolean),
     originTimeoutMs: positiveNumber(env.ORIGIN_TIMEOUT_MS, "ORIGIN_TIMEOUT_MS", 30_000),
+    nearCacheMs: env.NEAR_CACHE_MS === "0" ? 0 : positiveNumber(env.NEAR_CACHE_MS, "NEAR_CACHE_MS", 1000),
     zone,
   };
 }

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { type Cache, type Clock, createCache, HttpCache, MemoryStore, type Store, type WarmingStatus } from "../src/index.js";
+import { type Cache, type Clock, createCache, HttpCache, MemoryStore, NearCache, type Store, type WarmingStatus } from "../src/index.js";
 import { adminApi } from "./admin.js";
 import { CacheApiStore } from "./cache-api-store.js";
 import { ConfigError, type EdgeConfig, type Env, readConfig, type WarmingConfig } from "./config.js";
@@ -36,7 +36,8 @@ export class EdgeRuntime {
   constructor(env: Env, overrides: RuntimeOverrides = {}) {
     const config = readConfig(env);
     this.config = config;
-    this.cache = createCache({ store: overrides.store ?? createStore(config, env), ...(overrides.clock ? { clock: overrides.clock } : {}) });
+    const clock = overrides.clock ?? Date.now;
+    this.cache = createCache({ store: overrides.store ?? createStore(config, env, clock), clock });
     for (const [contentType, policy] of Object.entries(config.policies)) this.cache.registerPolicy(contentType, policy);
     const fetcher = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
     const origin = overrides.origin ?? originFetcher(config.origin, fetcher);
@@ -83,11 +84,12 @@ export class EdgeRuntime {
   }
 }
 
-export function createStore(config: EdgeConfig, env: Env): Store {
+/** The configured store, behind an isolate-memory near cache unless NEAR_CACHE_MS is 0. */
+export function createStore(config: EdgeConfig, env: Env, clock: Clock = Date.now): Store {
   if (config.store === "memory") return new MemoryStore();
   const kv = new KvStore({ namespace: env.CACHE_KV! });
-  if (config.store === "kv") return kv;
-  return new CacheApiStore({ cache: caches.default, index: kv, tiered: config.store === "tiered" });
+  const far = config.store === "kv" ? kv : new CacheApiStore({ cache: caches.default, index: kv, tiered: config.store === "tiered" });
+  return config.nearCacheMs === 0 ? far : new NearCache({ far, ttlMs: config.nearCacheMs, clock });
 }
 
 const runtimes = new WeakMap<Env, EdgeRuntime | ConfigError>();

@@ -136,7 +136,7 @@ describe("stats and warming", () => {
     await send(path);
     await send(path);
     const stats = JSON.parse((await send("/_cache/stats", { headers: { authorization: `Bearer ${TOKEN}` } })).body);
-    expect(stats).toMatchObject({ hits: 1, misses: 1, hitRate: 0.5, store: "kv", scope: "isolate" });
+    expect(stats).toMatchObject({ hits: 1, misses: 1, hitRate: 0.5, store: "near cache + kv", scope: "isolate" });
     expect(stats.avgMissTimeMs).toBeGreaterThanOrEqual(0);
     const reset = JSON.parse((await send("/_cache/stats/reset", json(null))).body);
     expect(reset).toMatchObject({ hits: 0, misses: 0, hitRate: 0 });
