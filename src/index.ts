@@ -25,5 +25,5 @@ export type { HandleOptions, HttpCacheOptions, WarmingOverrides } from "./http/h
 export { parseCacheControl } from "./http/cache-control.js";
 export { formatCacheStatus } from "./http/cache-status.js";
 export type { CacheStatus } from "./http/cache-status.js";
-export { responseTags } from "./http/response-tags.js";
+export { EDGE_TAGS_HEADER, responseTags } from "./http/response-tags.js";
 export type { CachedValue, GeneratedValue, PassThrough, StoredResponse, VaryMarker } from "./http/stored-response.js";

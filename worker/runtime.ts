@@ -1,10 +1,12 @@
 import { Hono } from "hono";
-import { type Cache, type Clock, createCache, HttpCache, MemoryStore, NearCache, type Store, type WarmingStatus } from "../src/index.js";
+import { type Cache, type Clock, createCache, EDGE_TAGS_HEADER, HttpCache, MemoryStore, NearCache, type Store, type WarmingStatus } from "../src/index.js";
 import { adminApi } from "./admin.js";
 import { CacheApiStore } from "./cache-api-store.js";
 import { ConfigError, type EdgeConfig, type Env, readConfig, type WarmingConfig } from "./config.js";
 import { KvStore } from "./kv-store.js";
 import { edgeCache, originFetcher } from "./proxy.js";
+import { KvPurgeLog, MemoryPurgeLog, PURGE_FEED_PATH, purgeFeed, type PurgeLog } from "./purge-feed.js";
+import type { PurgeRequest } from "./purge-request.js";
 import { ZonePurger } from "./zone-purge.js";
 
 /** What tests (and embedders) may replace: time, the store, the way the origin is reached. */
@@ -31,6 +33,8 @@ export class EdgeRuntime {
   readonly cache: Cache;
   readonly http: HttpCache;
   readonly zone: ZonePurger | undefined;
+  /** Purges, published for browser caches at /.well-known/edgecache/purges. */
+  readonly feed: PurgeLog;
   readonly app: Hono<{ Bindings: Env }>;
 
   constructor(env: Env, overrides: RuntimeOverrides = {}) {
@@ -41,12 +45,26 @@ export class EdgeRuntime {
     for (const [contentType, policy] of Object.entries(config.policies)) this.cache.registerPolicy(contentType, policy);
     const fetcher = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
     const origin = overrides.origin ?? originFetcher(config.origin, fetcher);
-    this.http = new HttpCache({ cache: this.cache, origin, forwardHeaders: config.forwardHeaders, originTimeoutMs: config.originTimeoutMs });
+    this.feed = config.store === "memory" ? new MemoryPurgeLog() : new KvPurgeLog(env.CACHE_KV!);
+    this.http = new HttpCache({
+      cache: this.cache,
+      origin,
+      forwardHeaders: config.forwardHeaders,
+      originTimeoutMs: config.originTimeoutMs,
+      // Browser caches behind the edge learn tags from this header, so tag purges can reach them.
+      tagsHeader: EDGE_TAGS_HEADER,
+      onInvalidate: (keys) => this.feed.append({ at: clock(), keys, soft: false }),
+    });
     this.zone = config.zone === undefined ? undefined : new ZonePurger({ ...config.zone, fetch: fetcher });
     for (const task of config.warming) this.#registerWarming(task, origin);
 
     this.app = new Hono<{ Bindings: Env }>();
-    this.app.route("/_cache", adminApi({ cache: this.cache, http: this.http, adminToken: config.adminToken, zone: this.zone }));
+    this.app.get(PURGE_FEED_PATH, purgeFeed(this.feed, clock));
+    const onPurge = async (request: PurgeRequest, at: number) => {
+      const { tags, prefixes, keys, pattern, soft } = request;
+      await this.feed.append({ at, soft, ...(tags.length ? { tags } : {}), ...(prefixes.length ? { prefixes } : {}), ...(keys.length ? { keys } : {}), ...(pattern === undefined ? {} : { pattern }) });
+    };
+    this.app.route("/_cache", adminApi({ cache: this.cache, http: this.http, adminToken: config.adminToken, zone: this.zone, onPurge }));
     this.app.use("*", edgeCache({ http: this.http }));
   }
 

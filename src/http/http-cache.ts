@@ -46,6 +46,16 @@ export interface HttpCacheOptions {
   originTimeoutMs?: number;
   /** Vary'd headers not keyed on. Default ["accept-encoding"]: the body is stored decoded and encoding is per hop. */
   ignoreVary?: readonly string[];
+  /**
+   * Seconds a stored response may stand in for a failing origin (or no network) at least, when
+   * it says less itself; never for must-revalidate, no-cache or no-store responses. An offline-
+   * capable browser cache wants days; a shared cache should follow the origin. Default 0.
+   */
+  minStaleIfError?: number;
+  /** Send a response's purge tags to clients in this header (e.g. "edgecache-tag"), so a browser cache can honour tag purges. Default: not sent. */
+  tagsHeader?: string;
+  /** Told of the URLs an unsafe method invalidated (to publish them, e.g. to browsers). */
+  onInvalidate?: (urls: string[]) => Promise<void>;
 }
 
 export interface WarmingOverrides extends EntryOptions {
@@ -55,9 +65,12 @@ export interface WarmingOverrides extends EntryOptions {
 export interface HandleOptions {
   /** Keeps refreshes and writes alive after the response (a Worker's ctx.waitUntil, a FetchEvent's waitUntil). */
   waitUntil?: WaitUntil;
+  /** The origin for this request and the refresh it may start (a Workbox StrategyHandler's fetch, with its plugins). */
+  origin?: (request: Request) => Promise<Response>;
 }
 
 const DEFAULTS = {
+  minStaleIfError: 0,
   shared: true,
   storePrivate: false,
   name: "edgecache",
@@ -105,6 +118,8 @@ interface Found {
 /** What this request's own generation did, if it ran one (a request that joined another's did not). */
 interface Exchange {
   initiated: boolean;
+  /** This request's origin, when it brings its own. */
+  origin?: ((request: Request) => Promise<Response>) | undefined;
   /** The origin's answer to a revalidation: 304 when the stored body was reused. */
   revalidatedStatus?: number;
 }
@@ -121,7 +136,7 @@ interface Exchange {
 export class HttpCache {
   readonly #cache: Cache;
   readonly #origin: (request: Request) => Promise<Response>;
-  readonly #settings: typeof DEFAULTS & { stripTagHeaders: boolean };
+  readonly #settings: typeof DEFAULTS & { stripTagHeaders: boolean; tagsHeader?: string; onInvalidate?: (urls: string[]) => Promise<void> };
   readonly #Policy: typeof CachePolicy;
 
   constructor(options: HttpCacheOptions) {
@@ -132,6 +147,9 @@ export class HttpCache {
       throw new EdgecacheError("INVALID_OPTION", "HttpCache: cache must be a Cache from createCache()");
     }
     const settings = { ...DEFAULTS, ...withoutUndefined(options) };
+    if (!(typeof settings.minStaleIfError === "number" && settings.minStaleIfError >= 0)) {
+      throw new EdgecacheError("INVALID_OPTION", `HttpCache: minStaleIfError must be a number of seconds ≥ 0, got ${describe(settings.minStaleIfError)}`);
+    }
     for (const name of ["maxBodyBytes", "originTimeoutMs"] as const) {
       if (!(typeof settings[name] === "number" && settings[name] > 0)) {
         throw new EdgecacheError("INVALID_OPTION", `HttpCache: ${name} must be a positive number, got ${describe(settings[name])}`);
@@ -153,10 +171,10 @@ export class HttpCache {
     const method = request.method.toUpperCase();
     if (method !== "GET" && method !== "HEAD") return this.#forwardMethod(request, method, options);
     const bypass = this.#bypassReason(request);
-    if (bypass !== undefined) return this.#forward(request, { fwd: "bypass", detail: bypass });
+    if (bypass !== undefined) return this.#forward(request, { fwd: "bypass", detail: bypass }, options.origin);
 
     const key = cacheKey(request.url);
-    const exchange: Exchange = { initiated: false };
+    const exchange: Exchange = { initiated: false, origin: options.origin };
     let found: Found;
     try {
       found = await this.#lookup(key, request, options, exchange);
@@ -168,7 +186,7 @@ export class HttpCache {
     if (stored.kind === "pass") {
       // Only the request that fetched it may have it; a request that joined fetches its own.
       if (initiated) return this.#withStatus(stored.response, { fwd: "miss", detail: stored.reason });
-      return this.#forward(request, { fwd: "miss", detail: stored.reason });
+      return this.#forward(request, { fwd: "miss", detail: stored.reason }, options.origin);
     }
     const head = method === "HEAD";
     const now = this.#cache.clock();
@@ -271,7 +289,7 @@ export class HttpCache {
       const previousPolicy = this.#Policy.fromObject(previous.policy);
       const conditional = previousPolicy.revalidationHeaders(asked) as HeaderRecord;
       delete conditional.host;
-      response = await this.#fetchOrigin(request.url, conditional);
+      response = await this.#fetchOrigin(request.url, conditional, exchange.origin);
       if (response.status === 304) {
         const update = { status: 304, headers: this.#decisionHeaders(response.headers) };
         const revalidated = previousPolicy.revalidatedPolicy(asked, update);
@@ -280,10 +298,10 @@ export class HttpCache {
           const clientCacheControl = response.headers.get("cache-control") ?? previous.clientCacheControl;
           return this.#describe(context, urlKey, vary, revalidated.policy, previous.status, previous.statusText, previous.body, forwarded, clientCacheControl);
         }
-        response = await this.#fetchOrigin(request.url, forwarded);
+        response = await this.#fetchOrigin(request.url, forwarded, exchange.origin);
       }
     } else {
-      response = await this.#fetchOrigin(request.url, forwarded);
+      response = await this.#fetchOrigin(request.url, forwarded, exchange.origin);
     }
     if (response.status >= 500) throw await OriginError.from(response);
 
@@ -375,7 +393,7 @@ export class HttpCache {
     // no-cache may be stored but never served unvalidated; must-revalidate forbids stale use, even on errors.
     const ttl = directives.has("no-cache") ? 0 : Math.max(0, policy.maxAge() - policy.age());
     const swr = mustRevalidate || directives.has("no-cache") ? 0 : (seconds(directives, "stale-while-revalidate") ?? 0);
-    const staleIfError = mustRevalidate ? 0 : (seconds(directives, "stale-if-error") ?? 0);
+    const staleIfError = mustRevalidate || directives.has("no-cache") ? 0 : Math.max(seconds(directives, "stale-if-error") ?? 0, this.#settings.minStaleIfError);
     return {
       ttl: contentPolicy?.ttl ?? ttl,
       swr: contentPolicy?.swr ?? swr,
@@ -421,26 +439,26 @@ export class HttpCache {
     return undefined;
   }
 
-  async #fetchOrigin(url: string, headers: HeaderRecord): Promise<Response> {
-    return this.#callOrigin(new Request(url, { method: "GET", headers }));
+  async #fetchOrigin(url: string, headers: HeaderRecord, origin?: (request: Request) => Promise<Response>): Promise<Response> {
+    return this.#callOrigin(new Request(url, { method: "GET", headers }), origin);
   }
 
-  async #callOrigin(request: Request): Promise<Response> {
+  async #callOrigin(request: Request, origin = this.#origin): Promise<Response> {
     const timeout = this.#settings.originTimeoutMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new OriginTimeout(timeout)), timeout);
     });
     try {
-      return await Promise.race([this.#origin(request), timedOut]);
+      return await Promise.race([origin(request), timedOut]);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
   }
 
-  async #forward(request: Request, status: CacheStatus): Promise<Response> {
+  async #forward(request: Request, status: CacheStatus, origin?: (request: Request) => Promise<Response>): Promise<Response> {
     try {
-      return this.#withStatus(await this.#callOrigin(request), status);
+      return this.#withStatus(await this.#callOrigin(request, origin), status);
     } catch (error) {
       return this.#originFailure(error);
     }
@@ -450,7 +468,7 @@ export class HttpCache {
   async #forwardMethod(request: Request, method: string, options: HandleOptions): Promise<Response> {
     let response: Response;
     try {
-      response = await this.#callOrigin(request);
+      response = await this.#callOrigin(request, options.origin);
     } catch (error) {
       return this.#originFailure(error);
     }
@@ -466,7 +484,11 @@ export class HttpCache {
       }
       const purge = { ...(options.waitUntil === undefined ? {} : { waitUntil: options.waitUntil }) };
       // Awaited, so the client's next read sees its own write.
-      await Promise.all(urls.map((url) => this.purgeUrl(url, purge).catch(() => 0)));
+      const counts = await Promise.all(urls.map((url) => this.purgeUrl(url, purge).catch(() => 0)));
+      const purged = urls.filter((_, i) => counts[i]! > 0);
+      if (purged.length > 0 && this.#settings.onInvalidate !== undefined) {
+        await this.#settings.onInvalidate(purged).catch(() => undefined);
+      }
     }
     return this.#withStatus(response, { fwd: "method" });
   }
@@ -474,6 +496,10 @@ export class HttpCache {
   #respond(stored: StoredResponse, request: Request, head: boolean, status: CacheStatus): Response {
     const policy = this.#Policy.fromObject(stored.policy);
     const headers = new Headers(policy.responseHeaders() as HeaderRecord);
+    if (this.#settings.tagsHeader !== undefined) {
+      const tags = responseTags(headers);
+      if (tags.length > 0) headers.set(this.#settings.tagsHeader, tags.join(","));
+    }
     if (this.#settings.stripTagHeaders) for (const name of TAG_HEADERS) headers.delete(name);
     if (stored.clientCacheControl === null) headers.delete("cache-control");
     else headers.set("cache-control", stored.clientCacheControl);
@@ -490,6 +516,10 @@ export class HttpCache {
 
   #withStatus(response: Response, status: CacheStatus): Response {
     const copy = new Response(response.body, response);
+    if (this.#settings.tagsHeader !== undefined) {
+      const tags = responseTags(copy.headers);
+      if (tags.length > 0) copy.headers.set(this.#settings.tagsHeader, tags.join(","));
+    }
     if (this.#settings.stripTagHeaders) for (const name of TAG_HEADERS) copy.headers.delete(name);
     copy.headers.set("cache-status", formatCacheStatus(this.#settings.name, status));
     return copy;
