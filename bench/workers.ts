@@ -2,26 +2,16 @@
  * Bundles bench/workers/bench-worker.ts with esbuild and runs it in workerd through Miniflare
  * (local KV and Cache API), then prints its measurements side by side as ratios.
  */
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { bundle } from "../demo/bundle.js";
 import { formatRate, table } from "./harness.js";
 
 const TARGETS = { honoRatio: 1.0, bareRatio: 0.8 };
 
 export async function benchWorkers(): Promise<void> {
-  const bundle = await build({
-    entryPoints: ["bench/workers/bench-worker.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    write: false,
-    logLevel: "warning",
-  });
   const mf = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]!.text,
+    script: await bundle("bench/workers/bench-worker.ts", "workerd"),
     compatibilityDate: "2026-04-20",
     kvNamespaces: ["CACHE_KV"],
   });

@@ -4,6 +4,7 @@
  * behind the Worker; the tests run it too, with `testRoutes`, which add /__test/ endpoints to
  * script responses, count requests and make paths fail.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -136,7 +137,8 @@ function conditional(request: IncomingMessage, response: ServerResponse, etag: s
 
 /**
  * /__test/echo: a response scripted by its query (cc, cdncc, tags, sk, etag, lm, status, vary,
- * cookie, expires, age, location, ctype, body, delay, headers=1 to echo the request headers it got).
+ * cookie, expires, age, location, ctype, body, size (padding bytes), random (that many random
+ * bytes instead of text), delay, headers=1 to echo the request headers it got).
  * /__test/count?path=…: how many requests that path+query received. /__test/fail: make a path
  * prefix fail ("500" or "close") or recover ("off"). /__test/reset.
  */
@@ -184,7 +186,18 @@ async function testRoute(request: IncomingMessage, url: URL, response: ServerRes
   }
   const count = hits.get(url.pathname + url.search) ?? 0;
   const language = request.headers["accept-language"];
-  const body = q.get("headers") === "1" ? JSON.stringify(request.headers) : `${q.get("body") ?? "echo"} #${count}${language ? ` lang=${language}` : ""}\n`;
+  if (q.has("random")) {
+    // Incompressible bytes: storage that compresses (IndexedDB in Chromium does) still fills up.
+    headers["content-type"] = "application/octet-stream";
+    response.writeHead(Number(q.get("status") ?? 200), headers);
+    response.end(randomBytes(Number(q.get("random"))));
+    return;
+  }
+  const size = Number(q.get("size") ?? 0);
+  const body =
+    q.get("headers") === "1"
+      ? JSON.stringify(request.headers)
+      : `${q.get("body") ?? "echo"} #${count}${language ? ` lang=${language}` : ""}\n` + (size > 0 ? "x".repeat(size) : "");
   send(response, Number(q.get("status") ?? 200), headers, body);
 }
 

@@ -6,12 +6,13 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { startOrigin } from "./origin.js";
+import { siteRoutes } from "./site.js";
 
 export const DEV_ADMIN_TOKEN = "dev-admin-token";
 const ORIGIN_PORT = 8788;
 const WORKER_PORT = 8787;
 
-const origin = await startOrigin({ port: ORIGIN_PORT });
+const origin = await startOrigin({ port: ORIGIN_PORT, routes: siteRoutes });
 console.log(`demo origin on ${origin.url}`);
 
 const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
@@ -35,6 +36,8 @@ worker.stdout.on("data", (chunk: Buffer) => {
          -d '{"tags":["blog"]}' http://localhost:${WORKER_PORT}/_cache/purge
     curl -s -H 'authorization: Bearer ${DEV_ADMIN_TOKEN}' http://localhost:${WORKER_PORT}/_cache/stats
     curl "http://localhost:${WORKER_PORT}/cdn-cgi/handler/scheduled?cron=*/5+*+*+*+*"   # a cron trigger: warming
+
+  Open http://localhost:${WORKER_PORT}/app/ for the offline-capable site (edgecache in its service worker).
 `);
   }
 });

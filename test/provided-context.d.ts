@@ -3,6 +3,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     originUrl: string;
     zoneApiUrl: string;
+    edgeUrl: string;
+    e2eOriginUrl: string;
   }
 }
 export {};

@@ -1,9 +1,7 @@
 /**
- * The edgecache Worker: a caching proxy in front of ORIGIN, with an admin API under /_cache and
- * warming and cleanup on cron triggers. Its parts are exported for Workers of your own.
+ * edgecache's Workers parts, for Workers of your own: stores, the Hono proxy and admin API, the
+ * purge feed, zone purges, and the runtime the ready-made Worker (worker/main.ts) is built from.
  */
-import { ConfigError, type Env } from "./config.js";
-import { runtimeFor } from "./runtime.js";
 
 export { adminApi } from "./admin.js";
 export type { AdminOptions } from "./admin.js";
@@ -23,21 +21,3 @@ export type { RuntimeOverrides, ScheduledReport } from "./runtime.js";
 export { ZonePurger } from "./zone-purge.js";
 export type { ZonePurgeOptions, ZonePurgeReport } from "./zone-purge.js";
 
-function misconfigured(error: ConfigError): Response {
-  return new Response(`edgecache is misconfigured: ${error.message}\n`, {
-    status: 500,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
-}
-
-export default {
-  fetch(request, env, ctx) {
-    const runtime = runtimeFor(env);
-    return runtime instanceof ConfigError ? misconfigured(runtime) : runtime.fetch(request, env, ctx);
-  },
-  async scheduled(controller, env, ctx) {
-    const runtime = runtimeFor(env);
-    if (runtime instanceof ConfigError) throw runtime;
-    ctx.waitUntil(runtime.scheduled(controller.cron));
-  },
-} satisfies ExportedHandler<Env>;

@@ -56,6 +56,12 @@ export interface HttpCacheOptions {
   tagsHeader?: string;
   /** Told of the URLs an unsafe method invalidated (to publish them, e.g. to browsers). */
   onInvalidate?: (urls: string[]) => Promise<void>;
+  /**
+   * When the origin cannot be reached (or times out) and no stored copy may stand in: "respond"
+   * with a 502 or 504 that says so (a proxy), or "throw" the network error (a service worker,
+   * whose page then sees a network error, as it would without it). Default "respond".
+   */
+  networkErrors?: "respond" | "throw";
 }
 
 export interface WarmingOverrides extends EntryOptions {
@@ -70,6 +76,7 @@ export interface HandleOptions {
 }
 
 const DEFAULTS = {
+  networkErrors: "respond" as "respond" | "throw",
   minStaleIfError: 0,
   shared: true,
   storePrivate: false,
@@ -503,7 +510,7 @@ export class HttpCache {
     if (this.#settings.stripTagHeaders) for (const name of TAG_HEADERS) headers.delete(name);
     if (stored.clientCacheControl === null) headers.delete("cache-control");
     else headers.set("cache-control", stored.clientCacheControl);
-    headers.set("cache-status", formatCacheStatus(this.#settings.name, status));
+    appendCacheStatus(headers, formatCacheStatus(this.#settings.name, status));
     const withBody = allowsBody(stored.status);
     if (withBody) headers.set("content-length", String(stored.body.byteLength));
     const etag = headers.get("etag");
@@ -521,7 +528,7 @@ export class HttpCache {
       if (tags.length > 0) copy.headers.set(this.#settings.tagsHeader, tags.join(","));
     }
     if (this.#settings.stripTagHeaders) for (const name of TAG_HEADERS) copy.headers.delete(name);
-    copy.headers.set("cache-status", formatCacheStatus(this.#settings.name, status));
+    appendCacheStatus(copy.headers, formatCacheStatus(this.#settings.name, status));
     return copy;
   }
 
@@ -530,6 +537,7 @@ export class HttpCache {
     if (error instanceof OriginError) {
       return this.#withStatus(error.toResponse(), { fwd: "miss", fwdStatus: error.status, detail: "origin-error" });
     }
+    if (this.#settings.networkErrors === "throw") throw error;
     const timedOut = error instanceof OriginTimeout;
     const status = timedOut ? 504 : 502;
     const message = timedOut
@@ -551,6 +559,12 @@ class OriginTimeout extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);
   }
+}
+
+/** RFC 9211: each cache on the path adds its entry; the one nearest the client comes last. */
+function appendCacheStatus(headers: Headers, entry: string): void {
+  const earlier = headers.get("cache-status");
+  headers.set("cache-status", earlier === null ? entry : `${earlier}, ${entry}`);
 }
 
 /** The cache key of a request URL: absolute, without fragment. */

@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import worker from "../../worker/index.js";
+import worker from "../../worker/main.js";
 import { echo, testRuntime } from "./helpers.js";
 
 const TOKEN = "test-admin-token";
