@@ -9,7 +9,7 @@ import type { TestProject } from "vitest/node";
 import { bundle } from "../../demo/bundle.js";
 import { startOrigin } from "../../demo/origin.js";
 import { siteRoutes } from "../../demo/site.js";
-import { CHROMIUM_PATH } from "./chromium.js";
+import { CHROMIUM_PATH } from "./app.js";
 
 export default async function setup(project: TestProject) {
   if (!existsSync(CHROMIUM_PATH)) {

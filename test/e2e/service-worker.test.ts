@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, openApp, openPersistentApp } from "./chromium.js";
+import { launchChromium, openApp, openPersistentApp } from "./app.js";
 
 const edge = inject("edgeUrl");
 const origin = inject("e2eOriginUrl");

@@ -1,15 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchPersistentChromium } from "../support/chromium.js";
 
-/** Debian's Chromium (Playwright's own download cannot work here); CHROMIUM_PATH overrides it. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS, headless: true });
-}
+export { CHROMIUM_PATH, launchChromium } from "../support/chromium.js";
 
 export interface FetchResult {
   status: number;
@@ -36,7 +31,7 @@ export async function openApp(browser: Browser, edgeUrl: string): Promise<App> {
  */
 export async function openPersistentApp(edgeUrl: string, options: { quotaBytes?: number } = {}): Promise<App> {
   const directory = mkdtempSync(join(tmpdir(), "edgecache-chromium-"));
-  const context = await chromium.launchPersistentContext(directory, { executablePath: CHROMIUM_PATH, args: FLAGS, headless: true });
+  const context = await launchPersistentChromium(directory);
   if (options.quotaBytes !== undefined) {
     // Before anything of the origin runs, so its service worker starts under the quota too.
     const blank = context.pages()[0] ?? (await context.newPage());
