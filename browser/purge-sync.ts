@@ -80,7 +80,9 @@ export class PurgeSync {
     let page: FeedPage;
     try {
       const fetcher = this.#options.fetch ?? ((request: Request) => fetch(request));
-      const response = await fetcher(new Request(url));
+      // Past the browser's HTTP cache: a copy from a few seconds ago may predate the purge that
+      // brought us here. (Shared caches on the way may still share answers.)
+      const response = await fetcher(new Request(url, { cache: "no-store" }));
       if (!response.ok) return { applied: 0, purged: 0, skipped: "offline" };
       page = (await response.json()) as FeedPage;
     } catch {

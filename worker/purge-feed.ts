@@ -81,33 +81,55 @@ export class MemoryPurgeLog implements PurgeLog {
   }
 }
 
-/** How long an isolate reuses a feed answer; browsers and CDNs may too (Cache-Control). */
+/** How long an isolate reuses a feed answer; CDNs may too (Cache-Control). */
 const FEED_MAX_AGE_SECONDS = 5;
 
 /**
- * GET /.well-known/edgecache/purges?since=<ms>: the purges made after `since`. Public and
+ * The purge feed: appends purges to the log, and answers
+ * GET /.well-known/edgecache/purges?since=<ms> with the purges made after `since`. Public and
  * cacheable for a few seconds. Clients round `since` down to the minute so that many of them
- * share an answer; they filter the exact time themselves.
+ * share an answer; they filter the exact time themselves. A purge made through this isolate
+ * drops the isolate's remembered answers at once.
  */
-export const purgeFeed = (log: PurgeLog, clock: () => number): MiddlewareHandler => {
-  const memo = new Map<number, { until: number; page: FeedPage }>();
-  return async function purgeFeed(c) {
-    const raw = c.req.query("since") ?? "0";
-    const since = Number(raw);
-    if (!Number.isFinite(since) || since < 0) {
-      return c.json({ error: `since must be a time in ms since the epoch (≥ 0), got "${raw}"`, field: "since" }, 400);
-    }
-    const now = clock();
-    let hit = memo.get(since);
+export class PurgeFeed {
+  readonly #log: PurgeLog;
+  readonly #clock: () => number;
+  readonly #memo = new Map<number, { until: number; page: FeedPage }>();
+
+  constructor(log: PurgeLog, clock: () => number) {
+    this.#log = log;
+    this.#clock = clock;
+  }
+
+  async append(purge: FeedPurge): Promise<void> {
+    await this.#log.append(purge);
+    this.#memo.clear();
+  }
+
+  async page(since: number): Promise<FeedPage> {
+    const now = this.#clock();
+    let hit = this.#memo.get(since);
     if (hit === undefined || hit.until <= now) {
-      const page: FeedPage = { now, oldest: now - log.retentionMs, purges: await log.since(since, now) };
+      const page: FeedPage = { now, oldest: now - this.#log.retentionMs, purges: await this.#log.since(since, now) };
       hit = { until: now + FEED_MAX_AGE_SECONDS * 1000, page };
-      if (memo.size > 1000) memo.clear();
-      memo.set(since, hit);
+      if (this.#memo.size > 1000) this.#memo.clear();
+      this.#memo.set(since, hit);
     }
-    c.header("cache-control", `public, max-age=${FEED_MAX_AGE_SECONDS}`);
-    return c.json(hit.page);
-  };
-};
+    return hit.page;
+  }
+
+  /** The Hono handler for the feed's route. */
+  handler(): MiddlewareHandler {
+    return async (c) => {
+      const raw = c.req.query("since") ?? "0";
+      const since = Number(raw);
+      if (!Number.isFinite(since) || since < 0) {
+        return c.json({ error: `since must be a time in ms since the epoch (≥ 0), got "${raw}"`, field: "since" }, 400);
+      }
+      c.header("cache-control", `public, max-age=${FEED_MAX_AGE_SECONDS}`);
+      return c.json(await this.page(since));
+    };
+  }
+}
 
 export const PURGE_FEED_PATH = "/.well-known/edgecache/purges";

@@ -5,7 +5,7 @@ import { CacheApiStore } from "./cache-api-store.js";
 import { ConfigError, type EdgeConfig, type Env, readConfig, type WarmingConfig } from "./config.js";
 import { KvStore } from "./kv-store.js";
 import { edgeCache, originFetcher } from "./proxy.js";
-import { KvPurgeLog, MemoryPurgeLog, PURGE_FEED_PATH, purgeFeed, type PurgeLog } from "./purge-feed.js";
+import { KvPurgeLog, MemoryPurgeLog, PURGE_FEED_PATH, PurgeFeed } from "./purge-feed.js";
 import type { PurgeRequest } from "./purge-request.js";
 import { ZonePurger } from "./zone-purge.js";
 
@@ -34,7 +34,7 @@ export class EdgeRuntime {
   readonly http: HttpCache;
   readonly zone: ZonePurger | undefined;
   /** Purges, published for browser caches at /.well-known/edgecache/purges. */
-  readonly feed: PurgeLog;
+  readonly feed: PurgeFeed;
   readonly app: Hono<{ Bindings: Env }>;
 
   constructor(env: Env, overrides: RuntimeOverrides = {}) {
@@ -45,7 +45,7 @@ export class EdgeRuntime {
     for (const [contentType, policy] of Object.entries(config.policies)) this.cache.registerPolicy(contentType, policy);
     const fetcher = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
     const origin = overrides.origin ?? originFetcher(config.origin, fetcher);
-    this.feed = config.store === "memory" ? new MemoryPurgeLog() : new KvPurgeLog(env.CACHE_KV!);
+    this.feed = new PurgeFeed(config.store === "memory" ? new MemoryPurgeLog() : new KvPurgeLog(env.CACHE_KV!), clock);
     this.http = new HttpCache({
       cache: this.cache,
       origin,
@@ -59,7 +59,7 @@ export class EdgeRuntime {
     for (const task of config.warming) this.#registerWarming(task, origin);
 
     this.app = new Hono<{ Bindings: Env }>();
-    this.app.get(PURGE_FEED_PATH, purgeFeed(this.feed, clock));
+    this.app.get(PURGE_FEED_PATH, this.feed.handler());
     const onPurge = async (request: PurgeRequest, at: number) => {
       const { tags, prefixes, keys, pattern, soft } = request;
       await this.feed.append({ at, soft, ...(tags.length ? { tags } : {}), ...(prefixes.length ? { prefixes } : {}), ...(keys.length ? { keys } : {}), ...(pattern === undefined ? {} : { pattern }) });

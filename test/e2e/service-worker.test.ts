@@ -98,6 +98,23 @@ describe("edgecache in a service worker (real Chromium, real IndexedDB)", () => 
     expect((await app.fetchThrough(kept)).cacheStatus).toMatch(/edgecache-sw; hit/);
   });
 
+  it("learns the edge's purges before answering a navigation", async () => {
+    const app = await openApp(browser, edge);
+    context = app.context;
+    const path = echo({ cc: "public, max-age=600", tags: "e2e-navigation" });
+    const first = await app.fetchThrough(path);
+    await app.context.setOffline(true);
+    await fetch(`${edge}/_cache/purge`, { method: "POST", headers: ADMIN, body: JSON.stringify({ tags: ["e2e-navigation"] }) });
+    await app.context.setOffline(false);
+    // Past the purge sync's minimum interval (3 s), the next navigation asks the feed first.
+    await pause(3100);
+    await app.page.reload();
+    await app.page.waitForSelector("body[data-ready=true]");
+    const after = await app.fetchThrough(path);
+    expect(after.cacheStatus).toMatch(/edgecache; fwd=miss; stored, edgecache-sw; fwd=miss; stored$/);
+    expect(after.body).not.toBe(first.body);
+  });
+
   it("keeps its entries across a reload and a service-worker restart", async () => {
     const app = await openApp(browser, edge);
     context = app.context;
