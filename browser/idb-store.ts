@@ -4,6 +4,7 @@ import {
   EdgecacheError,
   type EntrySummary,
   expiresAt,
+  foldStamps,
   type Invalidation,
   invalidationNames,
   isLive,
@@ -130,15 +131,7 @@ export class IdbStore implements Store {
 
   invalidationFor(entry: StoredEntry): Invalidation | undefined {
     if (this.#stamps.size === 0) return undefined;
-    let found: Invalidation | undefined;
-    for (const name of (entry as Partial<EntryRecord>).names ?? invalidationNames(entry.key, entry.tags)) {
-      const stamp = this.#stamps.get(name);
-      if (stamp === undefined) continue;
-      found ??= { hard: 0, soft: 0 };
-      found.hard = Math.max(found.hard, stamp.hard);
-      found.soft = Math.max(found.soft, stamp.soft);
-    }
-    return found;
+    return foldStamps((entry as Partial<EntryRecord>).names ?? invalidationNames(entry.key, entry.tags), this.#stamps);
   }
 
   check(entry: StoredEntry): void {

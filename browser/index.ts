@@ -7,7 +7,7 @@ export type { IdbStoreOptions } from "./idb-store.js";
 export { EdgecacheStrategy } from "./strategy.js";
 export type { EdgecacheStrategyOptions } from "./strategy.js";
 export { PurgeSync } from "./purge-sync.js";
-export type { FeedPurge, PurgeSyncOptions, SyncReport } from "./purge-sync.js";
+export type { PurgeSyncOptions, SyncReport } from "./purge-sync.js";
 export { installEdgecache } from "./service-worker.js";
 export type { EdgecacheWorker, EdgecacheWorkerOptions } from "./service-worker.js";
 export { edgecacheClient, ServiceWorkerError } from "./client.js";

@@ -1,20 +1,4 @@
-import { type Cache, EdgecacheError, type HttpCache } from "../src/index.js";
-
-/** One purge from the edge's feed (see worker/purge-feed.ts). */
-export interface FeedPurge {
-  at: number;
-  tags?: string[];
-  prefixes?: string[];
-  keys?: string[];
-  pattern?: string;
-  soft: boolean;
-}
-
-interface FeedPage {
-  now: number;
-  oldest: number;
-  purges: FeedPurge[];
-}
+import { type Cache, EdgecacheError, type FeedPage, type HttpCache } from "../src/index.js";
 
 export interface PurgeSyncOptions {
   cache: Cache;

@@ -1,6 +1,6 @@
 import { registerQuotaErrorCallback } from "workbox-core";
 import { registerRoute } from "workbox-routing";
-import { type Cache, type ContentPolicy, createCache, HttpCache, isEdgecacheError } from "../src/index.js";
+import { type Cache, type ContentPolicy, createCache, HttpCache, isEdgecacheError, PURGE_FEED_PATH } from "../src/index.js";
 import { IdbStore } from "./idb-store.js";
 import { type ClientAnswer, type ClientRequest, MESSAGE_SOURCE } from "./messages.js";
 import { PurgeSync } from "./purge-sync.js";
@@ -37,7 +37,7 @@ export interface EdgecacheWorker {
   purges: PurgeSync | undefined;
 }
 
-const DEFAULTS = { database: "edgecache", maxEntries: 5000, offlineSeconds: 7 * 24 * 3600, storePrivate: false, purgeFeed: "/.well-known/edgecache/purges", purgeSyncMs: 3000 };
+const DEFAULTS = { database: "edgecache", maxEntries: 5000, offlineSeconds: 7 * 24 * 3600, storePrivate: false, purgeFeed: PURGE_FEED_PATH, purgeSyncMs: 3000 };
 const LAST_WARM_RECORD = "warm:last";
 
 /**

@@ -59,6 +59,20 @@ export function entryTimes(createdAt: number, now: number, lifetime: Lifetime): 
   };
 }
 
+/** The latest hard and soft stamps among these names' (undefined if none has any). */
+export function foldStamps(names: Iterable<string>, stamps: ReadonlyMap<string, Invalidation>): Invalidation | undefined {
+  let found: Invalidation | undefined;
+  for (const name of names) found = mergeInvalidations(found, stamps.get(name));
+  return found;
+}
+
+/** The later of two invalidations, field by field. */
+export function mergeInvalidations(a: Invalidation | undefined, b: Invalidation | undefined): Invalidation | undefined {
+  if (a === undefined) return b === undefined ? undefined : { hard: b.hard, soft: b.soft };
+  if (b === undefined) return a;
+  return { hard: Math.max(a.hard, b.hard), soft: Math.max(a.soft, b.soft) };
+}
+
 /** When a store may physically drop the entry. */
 export function expiresAt(entry: EntryTimes): number {
   return entry.staleUntil > entry.errorUntil ? entry.staleUntil : entry.errorUntil;

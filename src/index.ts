@@ -1,7 +1,7 @@
 export { Cache, createCache } from "./cache.js";
 export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions, ReadOutcome, SetOptions, SwrResult } from "./cache.js";
 export { decode, encode } from "./codec.js";
-export { classify, entryTimes, expiresAt, isLive } from "./entry.js";
+export { classify, entryTimes, expiresAt, foldStamps, isLive, mergeInvalidations } from "./entry.js";
 export type { EntryState, EntryTimes, Invalidation, Lifetime, StoredEntry } from "./entry.js";
 export { EdgecacheError, isEdgecacheError, storeFailure } from "./errors.js";
 export type { EdgecacheErrorCode } from "./errors.js";
@@ -27,3 +27,5 @@ export { formatCacheStatus } from "./http/cache-status.js";
 export type { CacheStatus } from "./http/cache-status.js";
 export { EDGE_TAGS_HEADER, responseTags } from "./http/response-tags.js";
 export type { CachedValue, GeneratedValue, PassThrough, StoredResponse, VaryMarker } from "./http/stored-response.js";
+export { PURGE_FEED_PATH } from "./http/purge-feed.js";
+export type { FeedPage, FeedPurge } from "./http/purge-feed.js";

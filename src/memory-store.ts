@@ -1,4 +1,4 @@
-import { classify, type Invalidation, isLive, type StoredEntry } from "./entry.js";
+import { classify, foldStamps, type Invalidation, isLive, type StoredEntry } from "./entry.js";
 import { EdgecacheError } from "./errors.js";
 import { invalidationNames, MAX_TAGS_PER_ENTRY, prefixName, tagName } from "./names.js";
 import { estimateSize } from "./size-of.js";
@@ -108,16 +108,7 @@ export class MemoryStore implements Store {
 
   invalidationFor(entry: StoredEntry): Invalidation | undefined {
     if (this.#invalidations.size === 0) return undefined;
-    const names = (entry as Partial<Node>).names ?? invalidationNames(entry.key, entry.tags);
-    let found: Invalidation | undefined;
-    for (const name of names) {
-      const invalidation = this.#invalidations.get(name);
-      if (invalidation === undefined) continue;
-      found ??= { hard: 0, soft: 0 };
-      if (invalidation.hard > found.hard) found.hard = invalidation.hard;
-      if (invalidation.soft > found.soft) found.soft = invalidation.soft;
-    }
-    return found;
+    return foldStamps((entry as Partial<Node>).names ?? invalidationNames(entry.key, entry.tags), this.#invalidations);
   }
 
   check(entry: StoredEntry): void {

@@ -1,4 +1,4 @@
-import type { Invalidation, StoredEntry } from "./entry.js";
+import { type Invalidation, mergeInvalidations, type StoredEntry } from "./entry.js";
 import { EdgecacheError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import { isPromise, type MaybePromise, type PurgeMode, type PurgeOutcome, type PurgeTarget, type ScanFilter, type Store } from "./store.js";
@@ -75,9 +75,9 @@ export class NearCache implements Store {
   invalidationFor(entry: StoredEntry): MaybePromise<Invalidation | undefined> {
     const local = this.#near.invalidationFor(entry);
     const loaded = this.#recent(entry.key, entry.createdAt);
-    if (loaded !== undefined) return fold(local, loaded.far);
+    if (loaded !== undefined) return mergeInvalidations(local, loaded.far);
     const far = this.#far.invalidationFor(entry);
-    return isPromise(far) ? far.then((found) => fold(local, found)) : fold(local, far);
+    return isPromise(far) ? far.then((found) => mergeInvalidations(local, found)) : mergeInvalidations(local, far);
   }
 
   check(entry: StoredEntry): void {
@@ -157,8 +157,3 @@ export class NearCache implements Store {
   }
 }
 
-function fold(a: Invalidation | undefined, b: Invalidation | undefined): Invalidation | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return { hard: Math.max(a.hard, b.hard), soft: Math.max(a.soft, b.soft) };
-}

@@ -13,7 +13,7 @@ export type { EdgeConfig, Env, WarmingConfig } from "./config.js";
 export { KvStore } from "./kv-store.js";
 export type { KvStoreOptions } from "./kv-store.js";
 export { edgeCache, originFetcher } from "./proxy.js";
-export { FEED_RETENTION_MS, KvPurgeLog, MemoryPurgeLog, PURGE_FEED_PATH, PurgeFeed } from "./purge-feed.js";
+export { FEED_RETENTION_MS, KvPurgeLog, MemoryPurgeLog, PurgeFeed } from "./purge-feed.js";
 export type { FeedPage, FeedPurge, PurgeLog } from "./purge-feed.js";
 export type { EdgeCacheOptions } from "./proxy.js";
 export { createStore, EdgeRuntime, runtimeFor } from "./runtime.js";

@@ -1,23 +1,7 @@
 import type { MiddlewareHandler } from "hono";
+import type { FeedPage, FeedPurge } from "../src/index.js";
 
-/** One purge as browsers learn it: what it covered, and when (edge time, ms). */
-export interface FeedPurge {
-  at: number;
-  tags?: string[];
-  prefixes?: string[];
-  keys?: string[];
-  pattern?: string;
-  soft: boolean;
-}
-
-/** The feed's answer: purges after `since`, and the window it can vouch for. */
-export interface FeedPage {
-  /** Edge time of this answer: the next `since`. */
-  now: number;
-  /** Purges older than this are no longer kept: a client whose `since` is older missed some and must drop everything. */
-  oldest: number;
-  purges: FeedPurge[];
-}
+export type { FeedPage, FeedPurge };
 
 export interface PurgeLog {
   append(purge: FeedPurge): Promise<void>;
@@ -132,4 +116,3 @@ export class PurgeFeed {
   }
 }
 
-export const PURGE_FEED_PATH = "/.well-known/edgecache/purges";

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { type Cache, type Clock, createCache, EDGE_TAGS_HEADER, HttpCache, MemoryStore, NearCache, type Store, type WarmingStatus } from "../src/index.js";
+import { type Cache, type Clock, createCache, EDGE_TAGS_HEADER, HttpCache, MemoryStore, NearCache, PURGE_FEED_PATH, type Store, type WarmingStatus } from "../src/index.js";
 import { adminApi } from "./admin.js";
 import { CacheApiStore } from "./cache-api-store.js";
 import { ConfigError, type EdgeConfig, type Env, readConfig, type WarmingConfig } from "./config.js";
 import { KvStore } from "./kv-store.js";
 import { edgeCache, originFetcher } from "./proxy.js";
-import { KvPurgeLog, MemoryPurgeLog, PURGE_FEED_PATH, PurgeFeed } from "./purge-feed.js";
+import { KvPurgeLog, MemoryPurgeLog, PurgeFeed } from "./purge-feed.js";
 import type { PurgeRequest } from "./purge-request.js";
 import { ZonePurger } from "./zone-purge.js";
 
