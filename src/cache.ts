@@ -231,47 +231,13 @@ export class Cache {
    * a failing generator is answered from a stale entry while its stale-if-error window lasts.
    */
   async getOrSet<V>(key: string, generator: Generator<V>, options?: GetOrSetOptions): Promise<V> {
-    const core = this.#core;
-    const fullKey = this.#key(key);
-    if (typeof generator !== "function") this.#badGenerator("getOrSet", generator);
-    if (options !== undefined) this.#validate(options, "getOrSet");
-    const started = core.timer();
-    let read = this.#read<V>(fullKey);
-    if (isPromise(read)) read = await read.catch((error) => this.#readFailed(fullKey, error));
-    if (read !== undefined) {
-      if (read.state === "fresh") {
-        this.#recordHit(fullKey, started, false);
-        return read.entry.value;
-      }
-      if (read.state === "stale") {
-        this.#recordHit(fullKey, started, true);
-        this.#refresh(key, fullKey, generator, options, read.entry);
-        return read.entry.value;
-      }
-    }
-    return this.#generateForMiss(key, fullKey, generator, options, read, started);
+    const result = this.#serve(key, generator, options, "getOrSet");
+    return (isPromise(result) ? await result : result).value;
   }
 
   /** Like getOrSet, and says how the value was found: `{ value, stale, outcome }`. */
   async getWithSwr<V>(key: string, generator: Generator<V>, options?: GetOrSetOptions): Promise<SwrResult<V>> {
-    const core = this.#core;
-    const fullKey = this.#key(key);
-    if (typeof generator !== "function") this.#badGenerator("getWithSwr", generator);
-    if (options !== undefined) this.#validate(options, "getWithSwr");
-    const started = core.timer();
-    const read = await this.#readSafely<V>(fullKey);
-    if (read?.state === "fresh") {
-      this.#recordHit(fullKey, started, false);
-      return { value: read.entry.value, stale: false, outcome: "hit" };
-    }
-    if (read?.state === "stale") {
-      this.#recordHit(fullKey, started, true);
-      this.#refresh(key, fullKey, generator, options, read.entry);
-      return { value: read.entry.value, stale: true, outcome: "stale" };
-    }
-    let stale = false;
-    const value = await this.#generateForMiss(key, fullKey, generator, options, read, started, () => (stale = true));
-    return { value, stale, outcome: stale ? "stale-if-error" : "miss" };
+    return this.#serve(key, generator, options, "getWithSwr");
   }
 
   // ── writes ───────────────────────────────────────────────────────────────────────────────
@@ -519,6 +485,44 @@ export class Cache {
     core.events.emit("miss", () => ({ key: fullKey, durationMs: ms }));
   }
 
+  /**
+   * The read path of getOrSet and getWithSwr. It stays synchronous up to the answer when the
+   * store answers synchronously, so a memory hit costs no promise turn; a store that fails, in
+   * either way, reads as a miss.
+   */
+  #serve<V>(key: string, generator: Generator<V>, options: GetOrSetOptions | undefined, where: string): MaybePromise<SwrResult<V>> {
+    const fullKey = this.#key(key);
+    if (typeof generator !== "function") this.#badGenerator(where, generator);
+    if (options !== undefined) this.#validate(options, where);
+    const started = this.#core.timer();
+    let read: MaybePromise<Read<V> | undefined>;
+    try {
+      read = this.#read<V>(fullKey);
+    } catch (error) {
+      read = this.#readFailed(fullKey, error);
+    }
+    if (isPromise(read)) {
+      return read.then(
+        (found) => this.#answer(key, fullKey, generator, options, found, started),
+        (error) => this.#answer(key, fullKey, generator, options, this.#readFailed(fullKey, error), started),
+      );
+    }
+    return this.#answer(key, fullKey, generator, options, read, started);
+  }
+
+  #answer<V>(key: string, fullKey: string, generator: Generator<V>, options: GetOrSetOptions | undefined, read: Read<V> | undefined, started: number): MaybePromise<SwrResult<V>> {
+    if (read?.state === "fresh") {
+      this.#recordHit(fullKey, started, false);
+      return { value: read.entry.value, stale: false, outcome: "hit" };
+    }
+    if (read?.state === "stale") {
+      this.#recordHit(fullKey, started, true);
+      this.#refresh(key, fullKey, generator, options, read.entry);
+      return { value: read.entry.value, stale: true, outcome: "stale" };
+    }
+    return this.#generateForMiss(key, fullKey, generator, options, read, started);
+  }
+
   async #generateForMiss<V>(
     key: string,
     fullKey: string,
@@ -526,8 +530,7 @@ export class Cache {
     options: GetOrSetOptions | undefined,
     read: Read<V> | undefined,
     started: number,
-    servedStale?: () => void,
-  ): Promise<V> {
+  ): Promise<SwrResult<V>> {
     const core = this.#core;
     // Only an entry within its stale-if-error window may answer for a failure; a purged one never,
     // and a purged one is not even offered for revalidation: a purge means "this changed".
@@ -536,15 +539,14 @@ export class Cache {
     try {
       const value = await this.#flight(key, fullKey, generator, options, previous).value;
       this.#recordMiss(fullKey, started);
-      return value;
+      return { value, stale: false, outcome: "miss" };
     } catch (error) {
       // An EdgecacheError is the caller's to fix (a value that cannot be stored): never masked by stale data.
       if (fallback !== undefined && core.clock() < fallback.errorUntil && !isEdgecacheError(error)) {
         const ms = core.timer() - started;
         core.stats.hit(ms, true);
         core.events.emit("stale", () => ({ key: fullKey, durationMs: ms, reason: "stale-if-error" as const }));
-        servedStale?.();
-        return fallback.value;
+        return { value: fallback.value, stale: true, outcome: "stale-if-error" };
       }
       this.#recordMiss(fullKey, started);
       throw error;

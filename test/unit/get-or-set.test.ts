@@ -232,3 +232,30 @@ describe("getWithSwr: stale-while-revalidate and stale-if-error", () => {
     expect(await cache.get("k")).toBe("new");
   });
 });
+
+describe("a store that throws synchronously", () => {
+  it("reads as a miss in getOrSet, get and has, and is counted", async () => {
+    const store = new MemoryStore();
+    const throwing = Object.assign(Object.create(null) as object, {
+      name: "throwing",
+      capabilities: store.capabilities,
+      limits: store.limits,
+      get: () => {
+        throw new Error("sync failure");
+      },
+      invalidationFor: () => undefined,
+      set: async () => undefined,
+      delete: async () => undefined,
+      invalidate: async () => ({ count: 0 }),
+      scan: async function* () {},
+      getRecord: async () => undefined,
+      setRecord: async () => undefined,
+      cleanup: async () => 0,
+    });
+    const cache = createCache({ store: throwing as never });
+    expect(await cache.getOrSet("k", async () => "from generator")).toBe("from generator");
+    expect(await cache.get("k")).toBeUndefined();
+    expect(await cache.has("k")).toBe(false);
+    expect(cache.stats().errors).toBe(3);
+  });
+});
