@@ -2,11 +2,11 @@ import CachePolicy from "http-cache-semantics";
 import type { Cache, GenerateContext, SwrResult } from "../cache.js";
 import { EdgecacheError } from "../errors.js";
 import { describe, type EntryOptions, type WaitUntil } from "../options.js";
-import { varySuffix } from "../policies.js";
 import type { WarmingTask } from "../warming.js";
 import { type Directives, parseCacheControl, seconds } from "./cache-control.js";
 import { type CacheStatus, formatCacheStatus } from "./cache-status.js";
 import { responseTags, TAG_HEADERS } from "./response-tags.js";
+import type { StoredEntry } from "../entry.js";
 import {
   allowsBody,
   type CachedValue,
@@ -16,6 +16,7 @@ import {
   headerRecord,
   type PassThrough,
   type StoredResponse,
+  variantKey,
   type VaryMarker,
 } from "./stored-response.js";
 
@@ -242,10 +243,13 @@ export class HttpCache {
   /** Purges a URL and all its variants; returns how many entries were live. */
   async purgeUrl(url: string, options: { soft?: boolean; waitUntil?: WaitUntil } = {}): Promise<number> {
     const key = cacheKey(url);
-    // Reading first keeps writes away from URLs that hold nothing (a KV key takes ~1 write/s).
-    if (!(await this.#cache.has(key))) return 0;
+    // What is stored in any state counts (a copy kept only for stale-if-error must go too); a URL
+    // holding nothing costs no write (a KV key takes about one write a second). Variants are
+    // reachable only through their marker's generation, so without a marker there are none.
+    const stored = (await this.#cache.store.get(this.#cache.prefix + key)) as StoredEntry<CachedValue> | undefined;
+    if (stored === undefined) return 0;
     const count = await this.#cache.invalidateKeys([key], options);
-    return count + (await this.#cache.invalidatePrefix(key + "#", options));
+    return stored.value.kind === "vary" ? count + (await this.#cache.invalidatePrefix(key + "#", options)) : count;
   }
 
   async #lookup(key: string, request: Request, options: HandleOptions, exchange: Exchange): Promise<Found> {
@@ -261,12 +265,11 @@ export class HttpCache {
     const value = primary.value;
     if (value.kind !== "vary") return { value, outcome: primary.outcome, varyMiss: false };
 
-    const variantKey = key + varySuffix(value.vary, request.headers);
     const variant = await this.#cache.getWithSwr<GeneratedValue>(
-      variantKey,
+      variantKey(key, value, request.headers),
       (context) => {
         exchange.initiated = true;
-        return this.#generate(context, key, variantKey, request, value.vary, exchange);
+        return this.#generate(context, key, variantKey(key, value, request.headers), request, value.vary, exchange);
       },
       call,
     );
@@ -380,11 +383,12 @@ export class HttpCache {
 
     const varyOn = [...new Set([...this.#varyHeaders(headers), ...(contentPolicy?.varyOn ?? [])])].sort();
     if (vary.length === 0 && varyOn.length > 0) {
-      // First sight of a varying URL: this response is the variant for the header values that
-      // were sent (none, unless configured); the URL itself keeps the marker.
-      const variantKey = urlKey + varySuffix(varyOn, new Headers(forwarded));
-      await this.#cache.set(variantKey, stored, { ...lifetime, tags, startedAt: context.startedAt }).catch(() => undefined);
-      const marker: VaryMarker = { kind: "vary", vary: varyOn };
+      // The URL varies: this response is the variant for the header values that were sent (none,
+      // unless configured), and the URL itself keeps the marker. A marker refreshed with the same
+      // headers keeps its generation; one made afresh starts a new one.
+      const previous = context.stale?.kind === "vary" && context.stale.vary.join() === varyOn.join() ? context.stale.generation : undefined;
+      const marker: VaryMarker = { kind: "vary", vary: varyOn, generation: previous ?? Math.round(context.startedAt * 1024).toString(36) };
+      await this.#cache.set(variantKey(urlKey, marker, new Headers(forwarded)), stored, { ...lifetime, tags, startedAt: context.startedAt }).catch(() => undefined);
       return marker;
     }
     if (vary.length > 0 && varyOn.join() !== vary.join()) {

@@ -1,4 +1,5 @@
 import CachePolicy from "http-cache-semantics";
+import { varySuffix } from "../policies.js";
 
 /**
  * What the HTTP layer keeps in the engine. Plain data, so every store can hold it: memory and
@@ -23,10 +24,21 @@ export interface StoredResponse {
   readonly clientCacheControl: string | null;
 }
 
-/** Kept at a URL whose responses vary: the request headers that select a variant. */
+/**
+ * Kept at a URL whose responses vary: the request headers that select a variant, and the
+ * generation its variants belong to. A marker made afresh (first sight, or after a purge) starts
+ * a new generation, so variants from before can never be reached again; one refreshed with the
+ * same headers keeps its generation, and its variants.
+ */
 export interface VaryMarker {
   readonly kind: "vary";
   readonly vary: readonly string[];
+  readonly generation: string;
+}
+
+/** The key of one variant: `url#<generation>;accept-language=fr`. Every variant of a URL starts with `url#`. */
+export function variantKey(urlKey: string, marker: Pick<VaryMarker, "vary" | "generation">, headers: Headers): string {
+  return `${urlKey}#${marker.generation};${varySuffix(marker.vary, headers).slice(1)}`;
 }
 
 /**

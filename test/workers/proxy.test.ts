@@ -160,6 +160,18 @@ describe("stale-while-revalidate and stale-if-error", () => {
     expect((await send(path)).body).toBe(first.body);
   });
 
+  it("never lets a purged copy stand in for a failing origin", async () => {
+    const { send, clock } = testRuntime();
+    const path = echo({ cc: "public, max-age=10, stale-if-error=600" });
+    await send(path);
+    clock.advance(20);
+    // Past its freshness the copy is kept only for stale-if-error; a purge of the URL removes it all the same.
+    const purge = await send("/_cache/purge", { method: "POST", headers: admin, body: JSON.stringify({ keys: [path] }) });
+    expect(JSON.parse(purge.body).keys).toBe(0);
+    await originFail("/__test/echo", "500");
+    expect((await send(path)).status).toBe(503);
+  });
+
   it("passes the origin's error through once stale-if-error has run out", async () => {
     const { send, clock } = testRuntime();
     const path = echo({ cc: "public, max-age=10, stale-if-error=60" });
