@@ -50,7 +50,6 @@ const MAX_VALUE_BYTES = 25 * 1024 * 1024;
 const METADATA_KEY_BYTES = 700;
 /** KV keeps at most 1,024 bytes of metadata per key. */
 const METADATA_BYTES = 1024;
-const MANIFEST_TAG_BYTES = 200;
 
 const toJson = (time: number) => (Number.isFinite(time) ? time : null);
 const fromJson = (time: number | null) => (time === null ? Infinity : time);
@@ -172,13 +171,7 @@ export class KvStore implements Store {
   }
 
   async #putManifests(entry: StoredEntry, options: KVNamespacePutOptions): Promise<void> {
-    await Promise.all(
-      entry.tags.map(async (tag) => {
-        // The tag rides along (when it fits) so cleanup can check its purges without reading bodies.
-        const metadata = new TextEncoder().encode(tag).byteLength <= MANIFEST_TAG_BYTES ? { ...(options.metadata as object), g: tag } : options.metadata;
-        await this.#kv.put(await this.layout.manifest(tag, entry.key), "", { ...options, metadata });
-      }),
-    );
+    await Promise.all(entry.tags.map(async (tag) => this.#kv.put(await this.layout.manifest(tag, entry.key), "", options)));
   }
 
   /** Deletes the entry and its manifest records (so a later tag purge does not count it). */
@@ -218,7 +211,7 @@ export class KvStore implements Store {
    * stamp). A hard purge deletes the bodies in the background, within the per-call budget; any
    * left are unreadable already and go at their expiry or the next cleanup.
    */
-  async countCovered(filter: ScanFilter, mode: PurgeMode, at: number, now: number, deleteBodies = true): Promise<PurgeOutcome> {
+  async countCovered(filter: ScanFilter, mode: PurgeMode, at: number, now: number): Promise<PurgeOutcome> {
     let count = 0;
     const doomed: string[] = [];
     for await (const summary of this.#listSummaries(filter)) {
@@ -229,7 +222,7 @@ export class KvStore implements Store {
       // All the entry's manifests go with it, or a purge of another of its tags would count it again.
       for (const tag of summary.tags ?? []) doomed.push(await this.layout.manifest(tag, summary.key));
     }
-    if (!deleteBodies || doomed.length === 0) return { count };
+    if (doomed.length === 0) return { count };
     const budget = [...new Set(doomed)].slice(0, this.#maxDeletes);
     return { count, background: this.#deleteAll(budget) };
   }
@@ -267,19 +260,16 @@ export class KvStore implements Store {
     const doomed = new Set<string>();
     for await (const summary of this.#listSummaries({})) {
       if (now >= expiresAt(summary)) doomed.add(summary.listedAs);
-      else entries.set(summary.listedAs, { ...summary, names: invalidationNames(summary.key, []) });
+      else entries.set(summary.listedAs, { ...summary, names: invalidationNames(summary.key, summary.tags ?? []) });
     }
+    // A manifest whose entry is gone, or was replaced since (another creation stamp), is stale.
     const manifests: { name: string; entry: string }[] = [];
     for await (const record of this.#list(this.layout.allManifests)) {
-      const metadata = record.metadata as (SummaryMetadata & { g?: string }) | undefined;
+      const metadata = record.metadata as SummaryMetadata | undefined;
       const entryKvKey = metadata?.k === undefined ? undefined : await this.layout.entry(metadata.k);
       const entry = entryKvKey === undefined ? undefined : entries.get(entryKvKey);
-      if (entry === undefined || entry.createdAt !== metadata?.c) {
-        doomed.add(record.name);
-        continue;
-      }
-      manifests.push({ name: record.name, entry: entryKvKey! });
-      if (metadata.g !== undefined) entry.names.push(tagName(metadata.g));
+      if (entry === undefined || entry.createdAt !== metadata?.c) doomed.add(record.name);
+      else manifests.push({ name: record.name, entry: entryKvKey! });
     }
     const hard = await this.#hardStamps([...new Set([...entries.values()].flatMap((entry) => entry.names))]);
     for (const [kvKey, entry] of entries) {
