@@ -52,7 +52,11 @@ export function adminApi(options: AdminOptions): Hono {
       counts.keys += isUrl(key) ? await http.purgeUrl(key, purge) : await cache.invalidateKeys([key], purge);
     }
     if (request.pattern !== undefined) counts.pattern = await cache.invalidatePattern(request.pattern, purge);
-    await options.onPurge?.(request, at);
+    // The purge has happened; failing to tell browsers about it is reported, not turned into a failure.
+    const published = await Promise.resolve(options.onPurge?.(request, at)).then(
+      () => undefined,
+      (error: unknown) => `not published to browsers: ${error instanceof Error ? error.message : String(error)}`,
+    );
     let zone: ZonePurgeReport | undefined;
     if (options.zone !== undefined) {
       zone = await options.zone.purge({
@@ -66,6 +70,7 @@ export function adminApi(options: AdminOptions): Hono {
       purged,
       ...counts,
       soft: request.soft,
+      ...(published === undefined ? {} : { feed: published }),
       ...(zone === undefined ? {} : { zone: { ...zone, ...(request.pattern === undefined ? {} : { pattern: "not forwarded: Cloudflare purges by tag, prefix, host or URL" }) } }),
     });
   });

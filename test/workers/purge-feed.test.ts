@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FeedPage } from "../../worker/purge-feed.js";
 import { echo, testRuntime } from "./helpers.js";
@@ -23,6 +24,22 @@ describe("the purge feed for browser caches", () => {
     expect(page.oldest).toBe(page.now - 7 * 24 * 3600 * 1000);
     const later = JSON.parse((await send(`/.well-known/edgecache/purges?since=${start + 1500}`)).body) as FeedPage;
     expect(later.purges.filter((purge) => purge.at > start).map((purge) => purge.at)).toEqual([start + 2000]);
+  });
+
+  it("reports a purge it could not publish, without failing the purge", async () => {
+    const failingFeed = new Proxy(env.CACHE_KV, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as (...args: unknown[]) => unknown;
+        if (property !== "put") return value.bind(target);
+        return (key: string, ...rest: unknown[]) => (key.startsWith("ec:feed:") ? Promise.reject(new Error("KV PUT failed: 429")) : value.call(target, key, ...rest));
+      },
+    });
+    const { send } = testRuntime({ env: { CACHE_KV: failingFeed } });
+    const path = echo({ cc: "public, max-age=60", tags: "unpublished" });
+    await send(path);
+    const purge = await send("/_cache/purge", { method: "POST", headers: admin, body: JSON.stringify({ tags: ["unpublished"] }) });
+    expect(purge.status).toBe(200);
+    expect(JSON.parse(purge.body)).toMatchObject({ purged: 1, feed: "not published to browsers: KV PUT failed: 429" });
   });
 
   it("is public, cacheable for a few seconds, and checks its input", async () => {
