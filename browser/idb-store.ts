@@ -2,6 +2,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from "idb";
 import {
   classify,
   EdgecacheError,
+  entryFields,
   type EntrySummary,
   expiresAt,
   foldStamps,
@@ -144,14 +145,8 @@ export class IdbStore implements Store {
 
   async set(entry: StoredEntry): Promise<void> {
     const record: EntryRecord = {
-      key: entry.key,
-      value: entry.value,
-      createdAt: entry.createdAt,
-      freshUntil: entry.freshUntil,
-      staleUntil: entry.staleUntil,
-      errorUntil: entry.errorUntil,
+      ...entryFields(entry),
       tags: [...entry.tags],
-      ...(entry.softPurgedAt === undefined ? {} : { softPurgedAt: entry.softPurgedAt }),
       names: invalidationNames(entry.key, entry.tags),
       expiresAt: expiresAt(entry),
       lastAccess: this.#clock(),

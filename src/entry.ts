@@ -73,6 +73,13 @@ export function mergeInvalidations(a: Invalidation | undefined, b: Invalidation 
   return { hard: Math.max(a.hard, b.hard), soft: Math.max(a.soft, b.soft) };
 }
 
+/** An entry's own fields, leaving behind whatever bookkeeping a store keeps on the same object. */
+export function entryFields<V>(entry: StoredEntry<V>): StoredEntry<V> {
+  const { key, value, createdAt, freshUntil, staleUntil, errorUntil, tags, softPurgedAt } = entry;
+  const fields = { key, value, createdAt, freshUntil, staleUntil, errorUntil, tags };
+  return softPurgedAt === undefined ? fields : { ...fields, softPurgedAt };
+}
+
 /** When a store may physically drop the entry. */
 export function expiresAt(entry: EntryTimes): number {
   return entry.staleUntil > entry.errorUntil ? entry.staleUntil : entry.errorUntil;

@@ -1,7 +1,7 @@
 export { Cache, createCache } from "./cache.js";
 export type { CacheOptions, CallOptions, Clock, ContentOptions, GenerateContext, Generator, GetOrSetOptions, PurgeOptions, ReadOutcome, SetOptions, SwrResult } from "./cache.js";
 export { decode, encode } from "./codec.js";
-export { classify, entryTimes, expiresAt, foldStamps, isLive, mergeInvalidations } from "./entry.js";
+export { classify, entryFields, entryTimes, expiresAt, foldStamps, isLive, mergeInvalidations } from "./entry.js";
 export type { EntryState, EntryTimes, Invalidation, Lifetime, StoredEntry } from "./entry.js";
 export { EdgecacheError, isEdgecacheError, storeFailure } from "./errors.js";
 export type { EdgecacheErrorCode } from "./errors.js";

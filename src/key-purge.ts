@@ -1,4 +1,4 @@
-import { classify, isLive, type StoredEntry } from "./entry.js";
+import { classify, entryFields, isLive, type StoredEntry } from "./entry.js";
 import type { PurgeMode, Store } from "./store.js";
 
 /**
@@ -16,6 +16,5 @@ export async function purgeKeyInPlace(store: Store, key: string, mode: PurgeMode
 }
 
 export function markedStale<V>(entry: StoredEntry<V>, at: number): StoredEntry<V> {
-  const { key, value, createdAt, freshUntil, staleUntil, errorUntil, tags } = entry;
-  return { key, value, createdAt, freshUntil, staleUntil, errorUntil, tags, softPurgedAt: at };
+  return { ...entryFields(entry), softPurgedAt: at };
 }
