@@ -139,11 +139,10 @@ export class CacheApiStore implements Store {
     return this.#index.cleanup(now);
   }
 
+  /** Whether another data center may hold a live copy, as far as the shared index tells. */
   async #liveInIndex(key: string, at: number, now: number): Promise<boolean> {
-    for await (const summary of this.#index.scan({ prefix: key })) {
-      if (summary.key === key) return summary.createdAt <= at && now < summary.staleUntil;
-    }
-    return false;
+    const summary = await this.#index.summary(key);
+    return summary !== undefined && summary.createdAt <= at && now < summary.staleUntil;
   }
 
   async #putLocal(entry: StoredEntry, bytes: Uint8Array): Promise<void> {

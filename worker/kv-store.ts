@@ -174,6 +174,18 @@ export class KvStore implements Store {
     await Promise.all(entry.tags.map(async (tag) => this.#kv.put(await this.layout.manifest(tag, entry.key), "", options)));
   }
 
+  /** An entry's times from its metadata alone, without reading its body. */
+  async summary(key: string): Promise<EntrySummary | undefined> {
+    try {
+      const current = await this.#kv.getWithMetadata<SummaryMetadata>(await this.layout.entry(key), "stream");
+      await current.value?.cancel();
+      if (current.metadata === null || (current.metadata.k !== undefined && current.metadata.k !== key)) return undefined;
+      return summaryOf(key, current.metadata);
+    } catch (error) {
+      throw storeFailure(this.name, "read metadata", error);
+    }
+  }
+
   /** Deletes the entry and its manifest records (so a later tag purge does not count it). */
   async delete(key: string, ifCreatedAt?: number): Promise<void> {
     const kvKey = await this.layout.entry(key);
