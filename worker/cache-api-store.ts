@@ -2,7 +2,6 @@ import {
   classify,
   decode,
   EdgecacheError,
-  encode,
   type EntrySummary,
   expiresAt,
   type Invalidation,
@@ -51,7 +50,6 @@ export class CacheApiStore implements Store {
   readonly #index: KvStore;
   readonly #tiered: boolean;
   readonly #keyOrigin: string;
-  readonly #encoded = new WeakMap<StoredEntry, Uint8Array>();
 
   constructor(options: CacheApiStoreOptions) {
     if (typeof options?.cache?.match !== "function") {
@@ -83,7 +81,7 @@ export class CacheApiStore implements Store {
     }
     if (!this.#tiered) return undefined;
     const entry = await this.#index.get(key);
-    if (entry !== undefined) await this.#putLocal(entry, this.#encode(entry));
+    if (entry !== undefined) await this.#putLocal(entry, this.#index.encode(entry));
     return entry;
   }
 
@@ -92,11 +90,11 @@ export class CacheApiStore implements Store {
   }
 
   check(entry: StoredEntry): void {
-    this.#encode(entry);
+    this.#index.encode(entry);
   }
 
   async set(entry: StoredEntry): Promise<void> {
-    const bytes = this.#encode(entry);
+    const bytes = this.#index.encode(entry);
     if (this.#tiered) await this.#index.set(entry);
     else await this.#index.setIndex(entry);
     await this.#putLocal(entry, bytes);
@@ -153,18 +151,6 @@ export class CacheApiStore implements Store {
     } catch (error) {
       throw storeFailure(this.name, "put", error);
     }
-  }
-
-  #encode(entry: StoredEntry): Uint8Array {
-    let bytes = this.#encoded.get(entry);
-    if (bytes === undefined) {
-      bytes = encode(entry);
-      this.#encoded.set(entry, bytes);
-    }
-    if (bytes.byteLength > this.limits.maxValueBytes) {
-      throw new EdgecacheError("VALUE_TOO_LARGE", `${this.name} store: the entry for "${entry.key.slice(0, 80)}" encodes to ${bytes.byteLength} bytes; at most ${this.limits.maxValueBytes} fit`);
-    }
-    return bytes;
   }
 
   #url(key: string): string {

@@ -133,11 +133,11 @@ export class KvStore implements Store {
   }
 
   check(entry: StoredEntry): void {
-    this.#encode(entry);
+    this.encode(entry);
   }
 
   async set(entry: StoredEntry): Promise<void> {
-    await this.#write(entry, this.#encode(entry));
+    await this.#write(entry, this.encode(entry));
   }
 
   /** Writes only the index of an entry whose body lives elsewhere (the Cache API store). */
@@ -311,7 +311,8 @@ export class KvStore implements Store {
     return stamps;
   }
 
-  #encode(entry: StoredEntry): Uint8Array {
+  /** The entry in the typed codec, checked against KV's value limit; encoded once per entry object. */
+  encode(entry: StoredEntry): Uint8Array {
     let bytes = this.#encoded.get(entry);
     if (bytes === undefined) {
       bytes = encode(entry);
